@@ -1,0 +1,94 @@
+// SHA-256 and HMAC-SHA256 on OpenSSL's low-level SHA256_* functions. They are deprecated in
+// OpenSSL 3 in favour of EVP, but EVP costs a provider fetch and a context allocation per call;
+// for the many short messages of a macaroon chain that overhead is larger than the hashing.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "l402/crypto.hpp"
+#include "l402/secret.hpp"
+
+namespace l402 {
+namespace {
+
+constexpr std::size_t kBlockSize = 64;
+
+void update(SHA256_CTX& ctx, std::string_view data) { SHA256_Update(&ctx, data.data(), data.size()); }
+
+}  // namespace
+
+Hash256 sha256(std::string_view data) {
+  Hash256 digest;
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  update(ctx, data);
+  SHA256_Final(digest.data(), &ctx);
+  return digest;
+}
+
+Hash256 hmac_sha256(std::string_view key, std::string_view message) {
+  std::array<std::uint8_t, kBlockSize> block{};
+  Hash256 hashed_key;
+  if (key.size() > kBlockSize) {
+    hashed_key = sha256(key);
+    key = as_view(hashed_key);
+  }
+  std::memcpy(block.data(), key.data(), key.size());
+
+  SHA256_CTX ctx;
+  for (auto& byte : block) byte ^= 0x36;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, block.data(), block.size());
+  update(ctx, message);
+  Hash256 inner;
+  SHA256_Final(inner.data(), &ctx);
+
+  for (auto& byte : block) byte ^= 0x36 ^ 0x5c;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, block.data(), block.size());
+  SHA256_Update(&ctx, inner.data(), inner.size());
+  Hash256 mac;
+  SHA256_Final(mac.data(), &ctx);
+
+  secure_wipe(block.data(), block.size());
+  secure_wipe(&ctx, sizeof(ctx));
+  return mac;
+}
+
+Hash256 hmac_sha256_evp(std::string_view key, std::string_view message) {
+  Hash256 mac{};
+  EVP_MAC* algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = algorithm != nullptr ? EVP_MAC_CTX_new(algorithm) : nullptr;
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  std::size_t written = 0;
+  const bool ok = ctx != nullptr &&
+                  EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                               params) == 1 &&
+                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()),
+                                 message.size()) == 1 &&
+                  EVP_MAC_final(ctx, mac.data(), &written, mac.size()) == 1 &&
+                  written == mac.size();
+  EVP_MAC_CTX_free(ctx);
+  EVP_MAC_free(algorithm);
+  // A failure here means OpenSSL itself is unusable (no default provider): a broken
+  // installation, not bad input.
+  if (!ok) std::abort();
+  return mac;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace l402
