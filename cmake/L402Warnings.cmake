@@ -2,7 +2,7 @@
 add_library(l402_build_flags INTERFACE)
 target_compile_options(l402_build_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough
   -Werror=switch)
 if(L402_WERROR)
   target_compile_options(l402_build_flags INTERFACE -Werror)

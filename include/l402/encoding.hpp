@@ -1,4 +1,5 @@
-// Text and integer encodings used by the protocol: hex, base64, bech32, protobuf-style uvarint.
+// Text and integer encodings used by the protocol: hex, base64, bech32, UTF-8 validation,
+// protobuf-style uvarint.
 //
 // Byte strings travel as std::string / std::string_view (as in LevelDB's Slice). All
 // functions are pure; decoders reject anything outside their grammar with kInvalidArgument and
@@ -43,7 +44,7 @@ namespace l402::bech32 {
 enum class Variant { kBech32, kBech32m };
 
 struct Decoded {
-  std::string hrp;                // human-readable part, lower case
+  std::string hrp;                 // human-readable part, lower case
   std::vector<std::uint8_t> data;  // 5-bit groups, checksum removed
   Variant variant;
 };
@@ -63,6 +64,18 @@ Result<std::vector<std::uint8_t>> convert_bits(std::span<const std::uint8_t> in,
                                                int to_bits, bool pad);
 
 }  // namespace l402::bech32
+
+namespace l402::utf8 {
+
+// Decodes the UTF-8 sequence that starts at text[pos] into *rune and returns its length, or
+// returns 0 when it is invalid (truncated, overlong, a surrogate, or above U+10FFFF).
+// Requires: pos < text.size().
+std::size_t decode_one(std::string_view text, std::size_t pos, char32_t* rune);
+
+// True when the whole of `text` is valid UTF-8 by the rules of decode_one.
+bool is_valid(std::string_view text);
+
+}  // namespace l402::utf8
 
 namespace l402::uvarint {
 

@@ -79,15 +79,14 @@ class Macaroon {
   // Appends a third-party caveat: the derived `caveat_root_key` is sealed under the current
   // signature with a fresh nonce from `random`, so that only a holder of a discharge can
   // verify. `location` is a hint for the client and is not signed.
-  Result<void> add_third_party_caveat(std::string_view caveat_root_key,
-                                      std::string_view caveat_id, std::string_view location,
-                                      RandomSource& random, const MacaroonLimits& limits = {});
+  Result<void> add_third_party_caveat(std::string_view caveat_root_key, std::string_view caveat_id,
+                                      std::string_view location, RandomSource& random,
+                                      const MacaroonLimits& limits = {});
 
   // As above with a caller-chosen 24-byte nonce (for test vectors). Never reuse a nonce.
   Result<void> add_third_party_caveat_with_nonce(std::string_view caveat_root_key,
                                                  std::string_view caveat_id,
-                                                 std::string_view location,
-                                                 std::string_view nonce,
+                                                 std::string_view location, std::string_view nonce,
                                                  const MacaroonLimits& limits = {});
 
   // Returns `discharge` with its signature bound to this (root) macaroon's signature, ready

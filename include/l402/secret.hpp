@@ -33,9 +33,7 @@ class SecretBytes {
   SecretBytes clone() const { return SecretBytes(view()); }
 
   // The secret bytes. The view is valid while this object lives and is not moved from.
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(data_.get()), size_};
-  }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_.get()), size_}; }
   const std::uint8_t* data() const { return data_.get(); }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -20,7 +20,9 @@ namespace {
 
 constexpr std::size_t kBlockSize = 64;
 
-void update(SHA256_CTX& ctx, std::string_view data) { SHA256_Update(&ctx, data.data(), data.size()); }
+void update(SHA256_CTX& ctx, std::string_view data) {
+  SHA256_Update(&ctx, data.data(), data.size());
+}
 
 }  // namespace
 
@@ -71,13 +73,13 @@ Hash256 hmac_sha256_evp(std::string_view key, std::string_view message) {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end()};
   std::size_t written = 0;
-  const bool ok = ctx != nullptr &&
-                  EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                               params) == 1 &&
-                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()),
-                                 message.size()) == 1 &&
-                  EVP_MAC_final(ctx, mac.data(), &written, mac.size()) == 1 &&
-                  written == mac.size();
+  const bool ok =
+      ctx != nullptr &&
+      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) ==
+          1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ==
+          1 &&
+      EVP_MAC_final(ctx, mac.data(), &written, mac.size()) == 1 && written == mac.size();
   EVP_MAC_CTX_free(ctx);
   EVP_MAC_free(algorithm);
   // A failure here means OpenSSL itself is unusable (no default provider): a broken

@@ -16,7 +16,8 @@ constexpr std::size_t kChecksumLength = 6;
 constexpr std::array<std::int8_t, 128> make_reverse_charset() {
   std::array<std::int8_t, 128> table{};
   for (auto& entry : table) entry = -1;
-  for (int i = 0; i < 32; ++i) table[static_cast<unsigned char>(kCharset[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 32; ++i)
+    table[static_cast<unsigned char>(kCharset[i])] = static_cast<std::int8_t>(i);
   return table;
 }
 
@@ -35,9 +36,11 @@ std::uint32_t polymod_step(std::uint32_t chk, std::uint8_t value) {
 
 std::uint32_t hrp_polymod(std::string_view hrp) {
   std::uint32_t chk = 1;
-  for (char c : hrp) chk = polymod_step(chk, static_cast<std::uint8_t>(static_cast<unsigned char>(c) >> 5));
+  for (char c : hrp)
+    chk = polymod_step(chk, static_cast<std::uint8_t>(static_cast<unsigned char>(c) >> 5));
   chk = polymod_step(chk, 0);
-  for (char c : hrp) chk = polymod_step(chk, static_cast<std::uint8_t>(static_cast<unsigned char>(c) & 31));
+  for (char c : hrp)
+    chk = polymod_step(chk, static_cast<std::uint8_t>(static_cast<unsigned char>(c) & 31));
   return chk;
 }
 
@@ -113,8 +116,9 @@ Result<Decoded> decode(std::string_view text, std::size_t max_length) {
 Result<std::vector<std::uint8_t>> convert_bits(std::span<const std::uint8_t> in, int from_bits,
                                                int to_bits, bool pad) {
   std::vector<std::uint8_t> out;
-  out.reserve((in.size() * static_cast<std::size_t>(from_bits) + static_cast<std::size_t>(to_bits) - 1) /
-              static_cast<std::size_t>(to_bits));
+  out.reserve(
+      (in.size() * static_cast<std::size_t>(from_bits) + static_cast<std::size_t>(to_bits) - 1) /
+      static_cast<std::size_t>(to_bits));
   std::uint32_t accumulator = 0;
   int bits = 0;
   const std::uint32_t max_value = (1u << to_bits) - 1;
@@ -129,7 +133,8 @@ Result<std::vector<std::uint8_t>> convert_bits(std::span<const std::uint8_t> in,
     accumulator &= (1u << bits) - 1;
   }
   if (pad) {
-    if (bits > 0) out.push_back(static_cast<std::uint8_t>((accumulator << (to_bits - bits)) & max_value));
+    if (bits > 0)
+      out.push_back(static_cast<std::uint8_t>((accumulator << (to_bits - bits)) & max_value));
   } else if (bits >= from_bits) {
     return invalid("excess padding bits");
   } else if (accumulator != 0) {

@@ -35,8 +35,8 @@ Result<std::string> decode(std::string_view text) {
     const int high = digit_value(text[2 * i]);
     const int low = digit_value(text[2 * i + 1]);
     if (high < 0 || low < 0) {
-      return Error(ErrorCode::kInvalidArgument,
-                   "hex: invalid character at offset " + std::to_string(high < 0 ? 2 * i : 2 * i + 1));
+      return Error(ErrorCode::kInvalidArgument, "hex: invalid character at offset " +
+                                                    std::to_string(high < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<char>((high << 4) | low);
   }

@@ -54,8 +54,8 @@ Result<std::string_view> expect_packet(std::string_view& rest, std::string_view 
                                        const MacaroonLimits& limits) {
   L402_ASSIGN_OR_RETURN(const Packet packet, read_packet(rest, limits));
   if (packet.name != name) {
-    return mi::malformed("V1 field '" + std::string(packet.name) + "' where '" +
-                         std::string(name) + "' was expected");
+    return mi::malformed("V1 field '" + std::string(packet.name) + "' where '" + std::string(name) +
+                         "' was expected");
   }
   return packet.data;
 }

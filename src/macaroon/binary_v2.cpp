@@ -18,9 +18,7 @@ std::size_t varint_size(std::uint64_t value) {
   return size;
 }
 
-std::size_t field_size(std::string_view data) {
-  return 1 + varint_size(data.size()) + data.size();
-}
+std::size_t field_size(std::string_view data) { return 1 + varint_size(data.size()) + data.size(); }
 
 void append_field(std::string& out, std::uint64_t type, std::string_view data) {
   uvarint::append(out, type);

@@ -20,8 +20,7 @@ inline constexpr std::uint64_t kFieldSignature = 6;
 inline constexpr unsigned char kVersion2 = 0x02;
 
 inline constexpr std::size_t kSignatureSize = 32;
-inline constexpr std::size_t kVerificationIdMinSize =
-    secretbox::kNonceSize + secretbox::kMacSize;
+inline constexpr std::size_t kVerificationIdMinSize = secretbox::kNonceSize + secretbox::kMacSize;
 
 Error malformed(std::string what);
 Error limit_exceeded(std::string_view limit_name, std::string_view what, std::size_t size,

@@ -11,55 +11,15 @@ namespace l402 {
 namespace mi = macaroon_internal;
 
 namespace macaroon_internal {
-namespace {
 
-// Decodes one UTF-8 sequence at text[pos]; returns its length, or 0 when it is invalid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos, std::uint32_t* rune) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
-  const std::uint8_t lead = byte(pos);
-  std::size_t length;
-  std::uint32_t value;
-  std::uint32_t minimum;
-  if (lead < 0x80) {
-    *rune = lead;
-    return 1;
-  } else if ((lead & 0xe0) == 0xc0) {
-    length = 2, value = lead & 0x1fu, minimum = 0x80;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3, value = lead & 0x0fu, minimum = 0x800;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4, value = lead & 0x07u, minimum = 0x10000;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xc0) != 0x80) return 0;
-    value = (value << 6) | (byte(pos + i) & 0x3fu);
-  }
-  if (value < minimum || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return 0;
-  *rune = value;
-  return length;
-}
-
-}  // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  for (std::size_t pos = 0; pos < text.size();) {
-    std::uint32_t rune;
-    const std::size_t length = utf8_sequence_length(text, pos, &rune);
-    if (length == 0) return false;
-    pos += length;
-  }
-  return true;
-}
+bool is_valid_utf8(std::string_view text) { return utf8::is_valid(text); }
 
 void append_go_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (std::size_t pos = 0; pos < text.size();) {
-    std::uint32_t rune;
-    const std::size_t length = utf8_sequence_length(text, pos, &rune);
+    char32_t rune;
+    const std::size_t length = utf8::decode_one(text, pos, &rune);
     if (length == 0) {
       out += "\\ufffd";
       ++pos;
@@ -169,7 +129,8 @@ Result<Json> parse_document(std::string_view json, const MacaroonLimits& limits)
 Result<const std::string*> string_member(const Json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return static_cast<const std::string*>(nullptr);
-  if (!it->is_string()) return mi::malformed(std::string("JSON field \"") + key + "\" is not a string");
+  if (!it->is_string())
+    return mi::malformed(std::string("JSON field \"") + key + "\" is not a string");
   return it->get_ptr<const std::string*>();
 }
 
@@ -219,10 +180,12 @@ Result<Caveat> make_caveat(std::string id, std::string verification_id, std::str
   return Caveat{std::move(id), std::move(verification_id), std::move(location)};
 }
 
-Result<const Json*> caveat_array(const Json& object, const char* key, const MacaroonLimits& limits) {
+Result<const Json*> caveat_array(const Json& object, const char* key,
+                                 const MacaroonLimits& limits) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return static_cast<const Json*>(nullptr);
-  if (!it->is_array()) return mi::malformed(std::string("JSON field \"") + key + "\" is not an array");
+  if (!it->is_array())
+    return mi::malformed(std::string("JSON field \"") + key + "\" is not an array");
   if (it->size() > limits.max_caveats) {
     return mi::limit_exceeded("max_caveats", "caveat count", it->size(), limits.max_caveats);
   }
@@ -275,9 +238,8 @@ Result<Macaroon> from_v1_object(const Json& object, const MacaroonLimits& limits
         if (!decoded.ok()) return decoded.error().with_context("macaroon: caveat vid");
         vid = std::move(*decoded);
       }
-      L402_ASSIGN_OR_RETURN(Caveat caveat,
-                            make_caveat(cid ? *cid : std::string(), std::move(vid),
-                                        cl ? *cl : std::string(), caveats.size()));
+      L402_ASSIGN_OR_RETURN(Caveat caveat, make_caveat(cid ? *cid : std::string(), std::move(vid),
+                                                       cl ? *cl : std::string(), caveats.size()));
       caveats.push_back(std::move(caveat));
     }
   }

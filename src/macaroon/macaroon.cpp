@@ -102,9 +102,8 @@ Result<void> Macaroon::add_first_party_caveat(std::string_view condition,
 }
 
 Result<void> Macaroon::add_third_party_caveat(std::string_view caveat_root_key,
-                                              std::string_view caveat_id,
-                                              std::string_view location, RandomSource& random,
-                                              const MacaroonLimits& limits) {
+                                              std::string_view caveat_id, std::string_view location,
+                                              RandomSource& random, const MacaroonLimits& limits) {
   std::array<std::uint8_t, secretbox::kNonceSize> nonce;
   L402_RETURN_IF_ERROR(random.fill(nonce));
   return add_third_party_caveat_with_nonce(
@@ -138,8 +137,8 @@ Result<void> Macaroon::add_third_party_caveat_with_nonce(std::string_view caveat
                               limits.max_serialized_size);
   }
   signature_ = mi::keyed_hash2(signature_, verification_id, caveat_id);
-  caveats_.push_back(Caveat{std::string(caveat_id), std::move(verification_id),
-                            std::string(location)});
+  caveats_.push_back(
+      Caveat{std::string(caveat_id), std::move(verification_id), std::string(location)});
   return ok_result();
 }
 
