@@ -29,8 +29,9 @@ inline constexpr std::string_view kMacaroonKeyGenerator = "macaroons-key-generat
 // Bounds that decoders and builders enforce. The defaults fit any L402 token with room to
 // spare; a decoder reports which bound was hit (kLimitExceeded).
 struct MacaroonLimits {
-  // Bytes of one serialised macaroon or stack in binary or JSON. A text form (base64, hex)
-  // may be up to twice as long, so that the hex of the largest binary still fits.
+  // Bytes of one serialised macaroon or stack in binary or JSON. The text forms read by
+  // parse_text (base64, hex) may be up to twice as long, so that the hex of the largest
+  // binary still fits; what they decode to is held to this limit.
   std::size_t max_serialized_size = 64 * 1024;
   // Caveats in one macaroon.
   std::size_t max_caveats = 512;

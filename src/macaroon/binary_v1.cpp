@@ -133,19 +133,28 @@ Result<ParsedMacaroon> parse_v1_prefix(std::string_view bytes, const MacaroonLim
   }
 }
 
+Result<void> check_v1_text_fields(const Macaroon& macaroon) {
+  auto check = [](std::string_view field, std::string_view value) -> Result<void> {
+    if (is_valid_utf8(value)) return ok_result();
+    return malformed("V1 cannot hold a " + std::string(field) + " that is not UTF-8");
+  };
+  L402_RETURN_IF_ERROR(check("location", macaroon.location()));
+  L402_RETURN_IF_ERROR(check("identifier", macaroon.identifier()));
+  for (const Caveat& caveat : macaroon.caveats()) {
+    L402_RETURN_IF_ERROR(check("caveat id", caveat.id));
+    L402_RETURN_IF_ERROR(check("caveat location", caveat.location));
+  }
+  return ok_result();
+}
+
 }  // namespace macaroon_internal
 
 Result<std::string> to_binary_v1(const Macaroon& macaroon) {
-  if (!mi::is_valid_utf8(macaroon.identifier())) {
-    return mi::malformed("V1 cannot hold an identifier that is not UTF-8");
-  }
+  L402_RETURN_IF_ERROR(mi::check_v1_text_fields(macaroon));
   std::string out;
   L402_RETURN_IF_ERROR(append_packet(out, "location", macaroon.location()));
   L402_RETURN_IF_ERROR(append_packet(out, "identifier", macaroon.identifier()));
   for (const Caveat& caveat : macaroon.caveats()) {
-    if (!mi::is_valid_utf8(caveat.id)) {
-      return mi::malformed("V1 cannot hold a caveat id that is not UTF-8");
-    }
     L402_RETURN_IF_ERROR(append_packet(out, "cid", caveat.id));
     if (!caveat.verification_id.empty()) {
       L402_RETURN_IF_ERROR(append_packet(out, "vid", caveat.verification_id));

@@ -44,6 +44,10 @@ bool is_valid_utf8(std::string_view text);
 // our JSON agrees byte for byte with go-macaroon's.
 void append_go_json_string(std::string& out, std::string_view text);
 
+// Fails unless V1 (binary or JSON) can hold the macaroon: identifier, locations and caveat ids
+// must be UTF-8 (go-macaroon refuses others).
+Result<void> check_v1_text_fields(const Macaroon& macaroon);
+
 // Parses one V1 (packet) macaroon at the front of `bytes`.
 Result<ParsedMacaroon> parse_v1_prefix(std::string_view bytes, const MacaroonLimits& limits);
 

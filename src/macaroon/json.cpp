@@ -298,15 +298,10 @@ std::string to_json_v2(const Macaroon& macaroon) {
 }
 
 Result<std::string> to_json_v1(const Macaroon& macaroon) {
-  if (!mi::is_valid_utf8(macaroon.identifier())) {
-    return mi::malformed("V1 JSON cannot hold an identifier that is not UTF-8");
-  }
+  L402_RETURN_IF_ERROR(mi::check_v1_text_fields(macaroon));
   std::string out = "{\"caveats\":[";
   bool first_caveat = true;
   for (const Caveat& caveat : macaroon.caveats()) {
-    if (!mi::is_valid_utf8(caveat.id)) {
-      return mi::malformed("V1 JSON cannot hold a caveat id that is not UTF-8");
-    }
     if (!first_caveat) out += ',';
     first_caveat = false;
     out += '{';
