@@ -158,9 +158,8 @@ Result<std::string> to_binary_v1(const Macaroon& macaroon) {
     L402_RETURN_IF_ERROR(append_packet(out, "cid", caveat.id));
     if (!caveat.verification_id.empty()) {
       L402_RETURN_IF_ERROR(append_packet(out, "vid", caveat.verification_id));
-      if (!caveat.location.empty()) {
-        L402_RETURN_IF_ERROR(append_packet(out, "cl", caveat.location));
-      }
+      // go-macaroon and libmacaroons write cl after every vid, empty or not.
+      L402_RETURN_IF_ERROR(append_packet(out, "cl", caveat.location));
     }
   }
   L402_RETURN_IF_ERROR(append_packet(out, "signature", as_view(macaroon.signature())));
