@@ -37,12 +37,13 @@ Hash256 sha256(std::string_view data) {
 
 Hash256 hmac_sha256(std::string_view key, std::string_view message) {
   std::array<std::uint8_t, kBlockSize> block{};
-  Hash256 hashed_key;
+  Hash256 hashed_key{};
   if (key.size() > kBlockSize) {
     hashed_key = sha256(key);
     key = as_view(hashed_key);
   }
-  std::memcpy(block.data(), key.data(), key.size());
+  // memcpy from a null pointer is undefined even for zero bytes; a default string_view has one.
+  if (!key.empty()) std::memcpy(block.data(), key.data(), key.size());
 
   SHA256_CTX ctx;
   for (auto& byte : block) byte ^= 0x36;
@@ -60,6 +61,8 @@ Hash256 hmac_sha256(std::string_view key, std::string_view message) {
   SHA256_Final(mac.data(), &ctx);
 
   secure_wipe(block.data(), block.size());
+  secure_wipe(hashed_key.data(), hashed_key.size());
+  secure_wipe(inner.data(), inner.size());
   secure_wipe(&ctx, sizeof(ctx));
   return mac;
 }
@@ -72,14 +75,17 @@ Hash256 hmac_sha256_evp(std::string_view key, std::string_view message) {
   const OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
       OSSL_PARAM_construct_end()};
+  // EVP_MAC_init takes a null key to mean "keep the key already set", and a new context has none,
+  // so an empty key whose data() is null (a default string_view) would make it fail.
+  static constexpr unsigned char kEmptyKey[1] = {0};
+  const auto* key_bytes =
+      key.empty() ? kEmptyKey : reinterpret_cast<const unsigned char*>(key.data());
   std::size_t written = 0;
-  const bool ok =
-      ctx != nullptr &&
-      EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) ==
-          1 &&
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ==
-          1 &&
-      EVP_MAC_final(ctx, mac.data(), &written, mac.size()) == 1 && written == mac.size();
+  const bool ok = ctx != nullptr && EVP_MAC_init(ctx, key_bytes, key.size(), params) == 1 &&
+                  EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()),
+                                 message.size()) == 1 &&
+                  EVP_MAC_final(ctx, mac.data(), &written, mac.size()) == 1 &&
+                  written == mac.size();
   EVP_MAC_CTX_free(ctx);
   EVP_MAC_free(algorithm);
   // A failure here means OpenSSL itself is unusable (no default provider): a broken

@@ -61,7 +61,9 @@ std::string encode_with(std::string_view bytes, const char* alphabet, bool pad) 
   return out;
 }
 
-Error invalid(std::string what) { return Error(ErrorCode::kInvalidArgument, "base64: " + what); }
+Error invalid(std::string_view what) {
+  return Error(ErrorCode::kInvalidArgument, "base64: " + std::string(what));
+}
 
 }  // namespace
 

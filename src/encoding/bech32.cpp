@@ -48,7 +48,9 @@ std::uint32_t constant_of(Variant variant) {
   return variant == Variant::kBech32 ? kBech32Constant : kBech32mConstant;
 }
 
-Error invalid(std::string what) { return Error(ErrorCode::kInvalidArgument, "bech32: " + what); }
+Error invalid(std::string_view what) {
+  return Error(ErrorCode::kInvalidArgument, "bech32: " + std::string(what));
+}
 
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 

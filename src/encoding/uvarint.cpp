@@ -16,7 +16,7 @@ Result<std::uint64_t> read(std::string_view& in) {
     if (i >= in.size()) return Error(ErrorCode::kInvalidArgument, "uvarint: truncated");
     const auto byte = static_cast<std::uint8_t>(in[i]);
     const auto group = static_cast<std::uint64_t>(byte & 0x7f);
-    if (i == kMaxLength - 1 && byte > 1) {
+    if (i == kMaxLength - 1 && group > 1) {
       return Error(ErrorCode::kInvalidArgument, "uvarint: overflows 64 bits");
     }
     value |= group << (7 * i);
