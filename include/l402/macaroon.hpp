@@ -56,7 +56,8 @@ struct Caveat {
 
 class Macaroon {
  public:
-  // Mints a macaroon whose key is derived from `root_key` (the usual entry point).
+  // Mints a macaroon whose key is derived from `root_key` (the usual entry point). A third
+  // party mints a discharge the same way, from the caveat root key and the caveat id.
   // Fails with kInvalidArgument for an empty root key or identifier, kLimitExceeded when a
   // field exceeds `limits`.
   static Result<Macaroon> mint(std::string_view root_key, std::string_view identifier,
