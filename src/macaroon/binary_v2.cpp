@@ -46,19 +46,21 @@ class V2Reader {
     return byte;
   }
 
-  // Reads a field or an end-of-section marker (type kFieldEos, empty data).
+  // Reads a field or an end-of-section marker (type kFieldEos, empty data). Error messages
+  // are built only on failure: this runs for every field of every credential.
   Result<Field> read_field(std::string_view section) {
-    const std::string where = std::string(section);
-    auto type = read_varint(where + " field type");
+    auto type = read_varint(section, "type");
     if (!type.ok()) return std::move(type).error();
     if (*type == mi::kFieldEos) return Field{mi::kFieldEos, {}};
-    auto length = read_varint(where + " field length");
+    auto length = read_varint(section, "length");
     if (!length.ok()) return std::move(length).error();
     if (*length > limits_.max_field_size) {
-      return mi::limit_exceeded("max_field_size", where + " field size", *length,
+      return mi::limit_exceeded("max_field_size", std::string(section) + " field size", *length,
                                 limits_.max_field_size);
     }
-    if (*length > rest_.size()) return mi::malformed(where + " field runs past the end");
+    if (*length > rest_.size()) {
+      return mi::malformed(std::string(section) + " field runs past the end");
+    }
     const std::string_view data = rest_.substr(0, *length);
     rest_.remove_prefix(*length);
     if (consumed() > limits_.max_serialized_size) {
@@ -69,10 +71,15 @@ class V2Reader {
   }
 
  private:
-  Result<std::uint64_t> read_varint(const std::string& what) {
+  Result<std::uint64_t> read_varint(std::string_view section, std::string_view part) {
     auto value = uvarint::read(rest_);
-    if (!value.ok()) return mi::malformed(what + ": " + value.error().message());
-    if (*value > 0x7fffffff) return mi::malformed(what + " too large");
+    if (!value.ok()) {
+      return mi::malformed(std::string(section) + " field " + std::string(part) + ": " +
+                           value.error().message());
+    }
+    if (*value > 0x7fffffff) {
+      return mi::malformed(std::string(section) + " field " + std::string(part) + " too large");
+    }
     return value;
   }
 
@@ -114,15 +121,15 @@ Result<Section> read_section(V2Reader& reader, std::string_view name, bool allow
 }
 
 Result<Caveat> caveat_from_section(const Section& section, std::size_t index) {
-  const std::string where = "caveat " + std::to_string(index);
-  if (!section.identifier) return mi::malformed(where + " has no identifier");
+  auto where = [index] { return "caveat " + std::to_string(index); };
+  if (!section.identifier) return mi::malformed(where() + " has no identifier");
   Caveat caveat{std::string(*section.identifier), {}, {}};
   if (section.verification_id) {
-    if (section.verification_id->empty()) return mi::malformed(where + " has an empty vid");
+    if (section.verification_id->empty()) return mi::malformed(where() + " has an empty vid");
     caveat.verification_id = *section.verification_id;
     caveat.location = section.location.value_or(std::string_view{});
   } else if (section.location) {
-    return mi::malformed(where + ": a first-party caveat cannot have a location");
+    return mi::malformed(where() + ": a first-party caveat cannot have a location");
   }
   return caveat;
 }

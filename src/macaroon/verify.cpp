@@ -17,15 +17,15 @@ Error unauthenticated(std::string what) {
 // Recovers the caveat key sealed in a verification id under the running signature.
 Result<Hash256> open_caveat_key(const Hash256& signature, std::string_view verification_id,
                                 std::size_t caveat_index) {
-  const std::string where = "caveat " + std::to_string(caveat_index);
+  auto where = [caveat_index] { return "caveat " + std::to_string(caveat_index); };
   if (verification_id.size() < mi::kVerificationIdMinSize) {
-    return unauthenticated(where + ": verification id too short");
+    return unauthenticated(where() + ": verification id too short");
   }
   auto key = secretbox::open(as_view(signature), verification_id.substr(0, secretbox::kNonceSize),
                              verification_id.substr(secretbox::kNonceSize));
   if (!key.ok() || key->size() != sizeof(Hash256)) {
     if (key.ok()) secure_wipe(key->data(), key->size());
-    return unauthenticated(where + ": cannot open the third-party caveat key");
+    return unauthenticated(where() + ": cannot open the third-party caveat key");
   }
   Hash256 out;
   std::copy(key->begin(), key->end(), out.begin());
@@ -41,6 +41,7 @@ class ChainVerifier {
   // Recomputes `macaroon`'s chain from `key`, descending into discharges; for a discharge
   // (is_root = false) the result is bound to the root signature before comparing.
   Result<void> verify(const Macaroon& macaroon, const Hash256& key, bool is_root) {
+    conditions_.reserve(conditions_.size() + macaroon.caveats().size());
     Hash256 signature = hmac_sha256(as_view(key), macaroon.identifier());
     const auto& caveats = macaroon.caveats();
     for (std::size_t i = 0; i < caveats.size(); ++i) {
