@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in fuzz/corpus/<target>/ from the vectors of
+docs l402-protocol.md sections 6 and 7 plus a few edge cases.
+
+The output is committed; rerun after changing this file:  python3 fuzz/make_corpus.py
+Existing seed files of the same name are overwritten; other files are left alone (a crash
+reproducer committed next to the seeds survives).
+"""
+import base64
+import json
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def b64any(text):
+    """Decodes std or URL-safe base64, padded or not."""
+    text = text.replace("-", "+").replace("_", "/")
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def field(kind, data):
+    assert len(data) < 128
+    return bytes([kind, len(data)]) + data
+
+
+def v2(location, identifier, caveats, signature):
+    """V2 binary; caveats are (cid, vid, location) tuples."""
+    out = b"\x02"
+    if location:
+        out += field(1, location)
+    out += field(2, identifier) + b"\x00"
+    for cid, vid, cl in caveats:
+        if cl:
+            out += field(1, cl)
+        out += field(2, cid)
+        if vid:
+            out += field(4, vid)
+        out += b"\x00"
+    return out + b"\x00" + field(6, signature)
+
+
+def v1_packet(name, data):
+    body = name + b" " + data + b"\n"
+    return b"%04x" % (4 + len(body)) + body
+
+
+# --- Vectors (l402-protocol.md sections 6 and 7) ---------------------------------------------
+
+TV1_V1_TEXT = ("MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkK"
+               "MDAyZnNpZ25hdHVyZSDj2eApCFJsTAA5rhURQRXZf91ovyujebNCqvD2F9BVLwo")
+TV2_V1_TEXT = ("MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkK"
+               "MDAxNmNpZCB0ZXN0ID0gY2F2ZWF0CjAwMmZzaWduYXR1cmUgGXusegRK8zMyhluSZuJtSTvdZopmDkTYjOGpmMI9vWcK")
+TV2_PAD_V1_TEXT = ("MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCjAwMjZpZGVudGlmaWVyIHdlIHVzZWQgb3VyIHNlY3JldCBrZXkK"
+                   "MDAxN2NpZCB0ZXN0ID0gYWNhdmVhdAowMDJmc2lnbmF0dXJlIJRJ_V3WNJQnqlVq5eez7spnltwU_AXs8NIRY739sHooCg")
+TV3_ROOT_V1_TEXT = ("MDAyMWxvY2F0aW9uIGh0dHA6Ly9leGFtcGxlLm9yZy8KMDAxNWlkZW50aWZpZXIga2V5aWQKMDAyZnNpZ25hdHVy"
+                    "ZSB83ueSURxbxvUoSFgF3-myTnheKOKpkwH51xHGCeOO9wo")
+TV3_V2 = [
+    "AgETaHR0cDovL2V4YW1wbGUub3JnLwIFa2V5aWQAAAYgfN7nklEcW8b1KEhYBd_psk54XijiqZMB-dcRxgnjjvc",
+    "AgETaHR0cDovL2V4YW1wbGUub3JnLwIFa2V5aWQAAhRhY2NvdW50ID0gMzczNTkyODU1OQAABiD1SAf23G7fiL8Pcw"
+    "azgiVio2JTPb9zObphdl2kvSWdhw",
+    "AgETaHR0cDovL2V4YW1wbGUub3JnLwIFa2V5aWQAAhRhY2NvdW50ID0gMzczNTkyODU1OQACDHVzZXIgPSBhbGljZQ"
+    "AABiBL6WfNHqDGsmuvakqU7psFsViG2guoXoxCqTyNDhJe_A",
+]
+TV3_V2J = ('{"v":2,"l":"http://example.org/","i":"keyid","c":[],'
+           '"s64":"fN7nklEcW8b1KEhYBd_psk54XijiqZMB-dcRxgnjjvc"}')
+
+TV4_VID = b64any("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD_w_dedwv4Jjw7UorCREw5rXbRqIKhr")
+TV4_SIG = bytes.fromhex("d27db2fd1f22760e4c3dae8137e2d8fc1df6c0741c18aed4b97256bf78d1f55c")
+# Published hex (spaces of the document removed), 243 bytes.
+TV4_V2 = bytes.fromhex(
+    "02" "010e687474703a2f2f6d7962616e6b2f" "021c77652075736564206f7572206f7468657220736563726574206b6579" "00"
+    "02146163636f756e74203d2033373335393238353539" "00"
+    "0113687474703a2f2f617574682e6d7962616e6b2f"
+    "0227746869732077617320686f772077652072656d696e642061757468206f66206b65792f70726564"
+    "0448" "000000000000000000000000000000000000000000000000"
+    "d36ec502e05886d1f0279f055fa52554d16d16c1b14074bbb83ff0fdd79dc2fe098f0ed4a2b091130e6b5db46a20a86b" "00"
+    "00"
+    "0620" "d27db2fd1f22760e4c3dae8137e2d8fc1df6c0741c18aed4b97256bf78d1f55c")
+TV4_JSON_V1 = ('{"caveats":[{"cid":"account = 3735928559"},{"cid":"this was how we remind auth of key\\/pred",'
+               '"vid":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD_w_dedwv4Jjw7UorCREw5rXbRqIKhr",'
+               '"cl":"http:\\/\\/auth.mybank\\/"}],"location":"http:\\/\\/mybank\\/",'
+               '"identifier":"we used our other secret key",'
+               '"signature":"d27db2fd1f22760e4c3dae8137e2d8fc1df6c0741c18aed4b97256bf78d1f55c"}')
+TV4_JSON_V2 = ('{"c":[{"i":"account = 3735928559"},{"i":"this was how we remind auth of key/pred",'
+               '"v64":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD_w_dedwv4Jjw7UorCREw5rXbRqIKhr",'
+               '"l":"http://auth.mybank/"}],"l":"http://mybank/","i":"we used our other secret key",'
+               '"s64":"0n2y_R8idg5MPa6BN-LY_B32wHQcGK7UuXJWv3jR9Vw"}')
+TV4_JSON_V2_STD = ('{"c":[{"i64":"YWNjb3VudCA9IDM3MzU5Mjg1NTk="},'
+                   '{"i64":"dGhpcyB3YXMgaG93IHdlIHJlbWluZCBhdXRoIG9mIGtleS9wcmVk",'
+                   '"v64":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA027FAuBYhtHwJ58FX6UlVNFtFsGxQHS7uD/w/dedwv4Jjw7UorCREw5rXbRqIKhr",'
+                   '"l":"http://auth.mybank/"}],"l":"http://mybank/","i64":"d2UgdXNlZCBvdXIgb3RoZXIgc2VjcmV0IGtleQ==",'
+                   '"s64":"0n2y/R8idg5MPa6BN+LY/B32wHQcGK7UuXJWv3jR9Vw="}')
+# TV4 as V1 packets: location identifier {cid [vid cl]} signature.
+TV4_V1 = (v1_packet(b"location", b"http://mybank/") +
+          v1_packet(b"identifier", b"we used our other secret key") +
+          v1_packet(b"cid", b"account = 3735928559") +
+          v1_packet(b"cid", b"this was how we remind auth of key/pred") +
+          v1_packet(b"vid", TV4_VID) + v1_packet(b"cl", b"http://auth.mybank/") +
+          v1_packet(b"signature", TV4_SIG))
+# TV5: the discharge, bound to the TV4 root (LIBMAC README).
+TV5_BOUND = v2(b"http://auth.mybank/", b"this was how we remind auth of key/pred",
+               [(b"time < 2020-01-01T00:00", b"", b"")],
+               bytes.fromhex("d115ef1c133b1126978d5ab27f69d99ba9d0468cd6c1b7e47b8c1c59019cb019"))
+
+L402_71_B64 = ("AgESMy4xMzYuMTc4LjE1OjM0MjM4AkIAAD2b0rX78LATiVo8bKgHuurefeF5OeX2H5ZuacBIK3+RAR1PKU1oZpfCZFib4zdDoj0p"
+               "OpgPmhtuzNllU+y//D0AAAYgcWFs9FIteCzpCcEPSwmXKBpcx97hyL5Yt99cbLjRHzU=")
+L402_71_INVOICE = ("lntb20n1psza5dwpp58kda9d0m7zcp8z2683k2spa6at08mcte88jlv8ukde5uqjpt07gsdzjfp85gnpqd9h8vmmfvdjjqurp0"
+                   "9kk2mn5ypn8ymmdyppksctfdecx76twwssyxmmjv5sxcmny8gcnqvps8ycqzpgsp5m7xru8dlhrhmwjp8gynsj2l9mwan2jk5"
+                   "2ah5xucrn9kc3p0pj5ns9qy9qsq7jjxypyyc7hvvs8srh6c3lvcp5l5wka94htnfxak99hd5qrx69sya9sj4zm3w5lncw0tks"
+                   "f944q73tduhlhs5apd63m9dte9dhva5dgqaceunx")
+L402_72_HEX = ("0201086170657274757265020441413d3d000249707265696d6167653d343933343964666561346162656433636431346636"
+               "6433353661666138336465393738376236303966303838633864663039626163633762346264323162333900000620a329f0"
+               "d7149ad54162e7448d868825e9a508d4de95fb86d5d0060002493ca6b5")
+L402_73_HEX = ("0201046c7361740242000072dbb7336c76780023f83da4c355f2eeea85733b13d3477697917790c1229084fed74b3ef2"
+               "4820f440601eff5bfb42bef4d615c4948cec8aca3cb15bd23f101300021473657276696365733d6d79736572766963653a"
+               "300002236d79736572766963655f6361706162696c69746965733d6164642c73756274726163740002206d7973657276"
+               "6963655f76616c69645f756e74696c3d34313032343434383030000006205d75adca880a78146844ce92ce7d659e77a775"
+               "1fb68558086d8c02c29f3b8d89")
+L402_73_PREIMAGE_HEX = (
+    "0201046c7361740242000072dbb7336c76780023f83da4c355f2eeea85733b13d3477697917790c1229084fed74b3ef24820f4"
+    "40601eff5bfb42bef4d615c4948cec8aca3cb15bd23f101300021473657276696365733d6d79736572766963653a3000022"
+    "36d79736572766963655f6361706162696c69746965733d6164642c73756274726163740002206d79736572766963655f76"
+    "616c69645f756e74696c3d34313032343434383030000249707265696d6167653d3230323132323233323432353236323732"
+    "38323932613262326332643265326633303331333233333334333533363337333833393361336233633364336533660000"
+    "06204c19260678e6ed22c195b3ad473513e4bba1814784b9e9e06c31cfa3eddf49cd")
+L402_73_JSON = ('{"c":[{"i":"services=myservice:0"},{"i":"myservice_capabilities=add,subtract"},'
+                '{"i":"myservice_valid_until=4102444800"}],"l":"lsat",'
+                '"i64":"AABy27czbHZ4ACP4PaTDVfLu6oVzOxPTR3aXkXeQwSKQhP7XSz7ySCD0QGAe_1v7Qr701hXElIzsiso8sVvSPxAT",'
+                '"s64":"XXWtyogKeBRoRM6Szn1lnnendR-2hVgIbYwCwp87jYk"}')
+
+L402_73 = bytes.fromhex(L402_73_HEX)
+L402_71 = b64any(L402_71_B64)
+TV4_STACK = TV4_V2 + TV5_BOUND
+
+# Regression seeds from the first fuzz runs: locations that are not UTF-8 (JSON writes U+FFFD
+# for each invalid byte, see json_image in fuzz_macaroon.hpp).
+LOSSY_CAVEAT_LOCATION = v2(b"http://mybank/", b"we used our other secret key",
+                           [(b"account = 3735928559", b"", b""),
+                            (b"this was how we remind auth of key/pred", TV4_VID,
+                             b"htt\xf4\xff\xff\xffauth.mybank/")], TV4_SIG)
+LOSSY_LOCATION_V2 = L402_73.replace(b"\x01\x04lsat", b"\x01\x04lx\xb9\xec", 1)
+LOSSY_LOCATION_V1 = b64any(TV2_V1_TEXT).replace(b"location http", b"location \xe8ttp", 1)
+
+
+def corpora():
+    std = lambda b: base64.b64encode(b).decode()
+    url = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+    yield "base64_decode", {
+        "gomac_std_padded": "Z29+IQ==", "gomac_url_padded": "Z29-IQ==", "gomac_std": "Z29+IQ",
+        "gomac_url": "Z29-IQ", "gomac_too_much_padding": "Z29+IQ===", "empty": "",
+        "one_char": "A", "bad_trailing_bits": "AB==", "short_padding": "AA=", "mixed_alphabets": "+-AA",
+        "tv1_v1_text": TV1_V1_TEXT, "l402_73_std": std(L402_73), "l402_71_std": L402_71_B64,
+    }
+    yield "bech32_decode", {
+        "l402_71_invoice": L402_71_INVOICE,
+        "bip173_short": "A12UEL5L",
+        "bip173_charset": "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "bip350_short": "a1lqfn3a",
+        "mixed_case": "A1lqfn3a",
+        "no_separator": "pzry9x0s0muk",
+        "bip173_83_char_hrp": "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs",
+    }
+    yield "uvarint_read", {
+        "zero": b"\x00", "one": b"\x01", "max_1_byte": b"\x7f", "128": b"\x80\x01", "300": b"\xac\x02",
+        "uint64_max": b"\xff" * 9 + b"\x01", "overflow": b"\xff" * 9 + b"\x02",
+        "not_minimal": b"\x80\x00", "truncated": b"\x80", "eleven_bytes": b"\x80" * 10 + b"\x01",
+        "sequence": b"\x01\x42\x20\x80\x01",
+    }
+    yield "hex_decode", {
+        "empty": "", "bytes": "00ff", "mixed_case": "DEADbeef", "odd": "abc", "bad_char": "zz",
+        "l402_73": L402_73_HEX,
+    }
+    yield "macaroon_binary", {
+        "tv3_no_caveats": b64any(TV3_V2[0]), "tv3_one_caveat": b64any(TV3_V2[1]),
+        "tv3_two_caveats": b64any(TV3_V2[2]), "tv4_third_party": TV4_V2, "tv4_stack": TV4_STACK,
+        "l402_71": L402_71, "l402_72": bytes.fromhex(L402_72_HEX), "l402_73": L402_73,
+        "l402_73_preimage": bytes.fromhex(L402_73_PREIMAGE_HEX), "l402_73_twice": L402_73 + L402_73,
+        "tv1_v1": b64any(TV1_V1_TEXT), "tv4_v1": TV4_V1,
+        "l402_73_truncated": L402_73[:-1], "trailing_byte": L402_73 + b"\x00",
+        "regress_lossy_caveat_location": LOSSY_CAVEAT_LOCATION,
+    }
+    yield "macaroon_json", {
+        "tv3_libmac_v2j": TV3_V2J, "tv4_v1_json": TV4_JSON_V1, "tv4_v2_json": TV4_JSON_V2,
+        "tv4_v2_json_std": TV4_JSON_V2_STD, "l402_73_json": L402_73_JSON,
+        "l402_73_string": json.dumps(std(L402_73)), "ambiguous": '{"i":"a","i64":"YQ","s64":"' + "A" * 43 + '"}',
+        "empty_object": "{}",
+        "regress_lossy_location": json.dumps(std(LOSSY_LOCATION_V2)),
+    }
+    yield "macaroon_v1", {
+        "tv1": b64any(TV1_V1_TEXT), "tv2": b64any(TV2_V1_TEXT), "tv2_padding": b64any(TV2_PAD_V1_TEXT),
+        "tv3_root": b64any(TV3_ROOT_V1_TEXT), "tv4_third_party": TV4_V1,
+        "regress_lossy_location": LOSSY_LOCATION_V1,
+    }
+    yield "parse_text", {
+        "tv1_v1_text": TV1_V1_TEXT, "tv2_v1_text": TV2_V1_TEXT, "tv2_padding_v1_text": TV2_PAD_V1_TEXT + "==",
+        "tv3_url": TV3_V2[2], "tv4_v2_json": TV4_JSON_V2, "tv4_v1_json": TV4_JSON_V1,
+        "tv4_stack_std": std(TV4_STACK), "tv4_stack_array": "[" + TV4_JSON_V2 + "," + TV4_JSON_V2_STD + "]",
+        "l402_71_std": L402_71_B64, "l402_73_std_ws": " \t" + std(L402_73) + "\r\n",
+        "l402_73_url": url(L402_73), "l402_73_hex": L402_73_HEX, "l402_73_preimage_hex": L402_73_PREIMAGE_HEX,
+        "l402_73_json": L402_73_JSON, "l402_72_hex_upper": L402_72_HEX.upper(),
+    }
+
+
+def main():
+    # Self-checks of the hand-built vectors against the published ones.
+    assert len(TV4_V2) == 243, len(TV4_V2)
+    assert len(L402_73) == 207 and len(L402_71) == 125
+    assert TV4_V2 == v2(b"http://mybank/", b"we used our other secret key",
+                        [(b"account = 3735928559", b"", b""),
+                         (b"this was how we remind auth of key/pred", TV4_VID, b"http://auth.mybank/")], TV4_SIG)
+    assert base64.b64encode(L402_73).decode().startswith("AgEEbHNhdAJCAABy27czbHZ4")
+    for target, seeds in corpora():
+        directory = os.path.join(ROOT, target)
+        os.makedirs(directory, exist_ok=True)
+        for name, content in seeds.items():
+            if isinstance(content, str):
+                content = content.encode()
+            with open(os.path.join(directory, name), "wb") as f:
+                f.write(content)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
