@@ -32,11 +32,11 @@ struct MacaroonLimits {
   // Bytes of one serialised macaroon or stack in binary or JSON. The text forms read by
   // parse_text (base64, hex) may be up to twice as long, so that the hex of the largest
   // binary still fits; what they decode to is held to this limit.
-  std::size_t max_serialized_size = 64 * 1024;
+  std::size_t max_serialized_size = std::size_t{64} * 1024;
   // Caveats in one macaroon.
   std::size_t max_caveats = 512;
   // Bytes of one field: location, identifier, caveat id, verification id.
-  std::size_t max_field_size = 16 * 1024;
+  std::size_t max_field_size = std::size_t{16} * 1024;
   // Macaroons in one stack (the root plus its discharges).
   std::size_t max_stack_size = 32;
 };

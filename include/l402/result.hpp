@@ -165,7 +165,10 @@ inline Result<void> ok_result() { return {}; }
 // `L402_ASSIGN_OR_RETURN(auto x, f());` declares x from a Result<T> or returns its error.
 #define L402_ASSIGN_OR_RETURN(lhs, expr) \
   L402_ASSIGN_OR_RETURN_IMPL_(L402_CONCAT_(l402_result_, __LINE__), lhs, expr)
+// `tmp` and `lhs` name and declare variables, so they cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define L402_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return std::move(tmp).error();     \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
