@@ -151,6 +151,11 @@ struct Bolt11Limits {
 // kUnauthenticated (the signature does not verify or no key can be recovered).
 Result<Invoice> decode_invoice(std::string_view text, const Bolt11Limits& limits = {});
 
+// BOLT 11: with a description hash, the payer "MUST check" that it hashes the description it
+// was given. Fails with kInvalidArgument when the invoice has no `h` field, and with
+// kPermissionDenied when the hash does not match.
+Result<void> check_description_hash(const Invoice& invoice, std::string_view description);
+
 // Signs and encodes `invoice` with a 32-byte private key (RFC 6979, low S), lower case.
 // Fails with kInvalidArgument for a timestamp of 2^35 or more, a field of more than 1023
 // words or a bad key.

@@ -104,6 +104,16 @@ Result<PublicKey> derive_public_key(const SecretBytes& private_key) {
   return out;
 }
 
+Result<void> check_description_hash(const Invoice& invoice, std::string_view description) {
+  if (!invoice.description_hash) return bi::invalid("the invoice has no description hash (h)");
+  const Hash256 hash = sha256(description);
+  if (!constant_time_equal(as_view(hash), as_view(*invoice.description_hash))) {
+    return Error(ErrorCode::kPermissionDenied,
+                 "bolt11: the description does not match the invoice's description hash (h)");
+  }
+  return ok_result();
+}
+
 std::uint64_t Invoice::expires_at() const {
   return timestamp > UINT64_MAX - expiry ? UINT64_MAX : timestamp + expiry;
 }
