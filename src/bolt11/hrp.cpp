@@ -101,8 +101,9 @@ Result<ParsedHrp> parse_hrp(std::string_view hrp) {
   std::uint64_t number = 0;
   for (char c : amount) {
     if (c < '0' || c > '9') return invalid("amount contains a non-digit");
-    if (number > (UINT64_MAX - 9) / 10) return invalid("amount overflows");
-    number = number * 10 + static_cast<std::uint64_t>(c - '0');
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (number > (UINT64_MAX - digit) / 10) return invalid("amount overflows");
+    number = number * 10 + digit;
   }
   if (number == 0) return invalid("zero amount");
   std::uint64_t msat;
