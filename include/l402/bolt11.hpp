@@ -158,8 +158,7 @@ Result<void> check_description_hash(const Invoice& invoice, std::string_view des
 
 // Signs and encodes `invoice` with a 32-byte private key (RFC 6979, low S), lower case.
 // Fails with kInvalidArgument for a timestamp of 2^35 or more, a field of more than 1023
-// words, a zero amount, an amount whose shortest form does not fit in 64 bits (above
-// 1844674407370955161 msat when it needs the `p` multiplier) or a bad key.
+// words, a zero amount or a bad key.
 Result<std::string> encode_invoice(const UnsignedInvoice& invoice, const SecretBytes& private_key);
 
 }  // namespace l402

@@ -63,8 +63,8 @@ Result<std::string> make_hrp(Network network, std::optional<Msat> amount) {
       return hrp + std::to_string(msat / multiplier.msat_per_unit) + multiplier.letter;
     }
   }
-  if (msat > UINT64_MAX / 10) return invalid("amount too large to write in pico-bitcoin");
-  return hrp + std::to_string(msat * 10) + 'p';
+  // Tenths of a millisatoshi: the msat digits and a 0, which needs no 64-bit product.
+  return hrp + std::to_string(msat) + "0p";
 }
 
 Result<ParsedHrp> parse_hrp(std::string_view hrp) {
@@ -98,9 +98,17 @@ Result<ParsedHrp> parse_hrp(std::string_view hrp) {
     amount.remove_suffix(1);
   }
   if (amount.empty()) return invalid("amount multiplier without a number");
-  std::uint64_t number = 0;
   for (char c : amount) {
     if (c < '0' || c > '9') return invalid("amount contains a non-digit");
+  }
+  if (multiplier != nullptr && multiplier->letter == 'p') {
+    // BOLT 11: "MUST fail if ... the last decimal digit is not 0" for the p multiplier. The
+    // digits before it are then whole millisatoshis, however large the pico amount.
+    if (amount.back() != '0') return invalid("'p' amount is not a whole millisatoshi");
+    amount.remove_suffix(1);
+  }
+  std::uint64_t number = 0;
+  for (char c : amount) {
     const auto digit = static_cast<std::uint64_t>(c - '0');
     if (number > (UINT64_MAX - digit) / 10) return invalid("amount overflows");
     number = number * 10 + digit;
@@ -111,9 +119,7 @@ Result<ParsedHrp> parse_hrp(std::string_view hrp) {
     if (number > UINT64_MAX / kMsatPerBtc) return invalid("amount overflows");
     msat = number * kMsatPerBtc;
   } else if (multiplier->letter == 'p') {
-    // BOLT 11: "MUST fail if ... the last decimal digit is not 0" for the p multiplier.
-    if (number % 10 != 0) return invalid("'p' amount is not a whole millisatoshi");
-    msat = number / 10;
+    msat = number;
   } else {
     if (number > UINT64_MAX / multiplier->msat_per_unit) return invalid("amount overflows");
     msat = number * multiplier->msat_per_unit;
