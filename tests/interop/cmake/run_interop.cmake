@@ -1,6 +1,7 @@
 # One direction of an interop test (run with cmake -P; see ../CMakeLists.txt).
-#   DIRECTION=ours    TOOL generates COUNT macaroons into WORKFILE; the oracle checks them.
-#   DIRECTION=oracle  the oracle mints COUNT macaroons into WORKFILE; TOOL checks them.
+#   DIRECTION=ours    TOOL generates COUNT records (macaroons or invoices) into WORKFILE; the
+#                     oracle checks them.
+#   DIRECTION=oracle  the oracle mints COUNT records into WORKFILE; TOOL checks them.
 # ORACLE (+ ORACLE_SCRIPT) is the oracle's command, ORACLE_NAME and HINT name it in errors.
 foreach(var DIRECTION TOOL ORACLE ORACLE_NAME HINT COUNT SEED WORKFILE)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -28,14 +29,14 @@ function(run what)
 endfunction()
 
 if(DIRECTION STREQUAL "ours")
-  run("libl402 generating macaroons" "${TOOL}" generate --count ${COUNT} --seed ${SEED}
+  run("libl402 generating records" "${TOOL}" generate --count ${COUNT} --seed ${SEED}
       --out "${WORKFILE}" ${GENERATE_FLAG})
-  run("${ORACLE_NAME} checking libl402's macaroons (records kept in ${WORKFILE})"
+  run("${ORACLE_NAME} checking libl402's records (kept in ${WORKFILE})"
       ${oracle_cmd} check "${WORKFILE}")
 elseif(DIRECTION STREQUAL "oracle")
-  run("${ORACLE_NAME} minting macaroons (${HINT} if it is missing)"
+  run("${ORACLE_NAME} minting records (${HINT} if it is missing)"
       ${oracle_cmd} mint ${COUNT} ${SEED} "${WORKFILE}")
-  run("libl402 checking ${ORACLE_NAME}'s macaroons (records kept in ${WORKFILE})"
+  run("libl402 checking ${ORACLE_NAME}'s records (kept in ${WORKFILE})"
       "${TOOL}" check --in "${WORKFILE}")
 else()
   message(FATAL_ERROR "run_interop.cmake: DIRECTION must be ours or oracle")
