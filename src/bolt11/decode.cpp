@@ -23,6 +23,14 @@ constexpr std::size_t kRouteHopBytes = 51;
 constexpr std::array<std::uint32_t, 12> kKnownFeatures{8,  9,  14, 15, 16, 17,
                                                        24, 25, 36, 37, 48, 49};
 
+// BIP 141 / BOLT 11: P2PKH and P2SH carry 20-byte hashes; a segwit v0 program is 20 or 32
+// bytes; later witness versions 2 to 40.
+bool fallback_program_fits(std::uint8_t version, std::size_t size) {
+  if (version == 17 || version == 18) return size == 20;
+  if (version == 0) return size == 20 || size == 32;
+  return size >= 2 && size <= 40;
+}
+
 Error unauthenticated(std::string what) {
   return Error(ErrorCode::kUnauthenticated, "bolt11: " + std::move(what));
 }
@@ -184,16 +192,22 @@ class FieldReader {
       skip(field, "unknown fallback version " + std::to_string(version));
       return ok_result();
     }
-    invoice_.fallbacks.push_back(
-        Fallback{version, bi::words_to_bytes(std::span(field.words).subspan(1))});
+    std::string program = bi::words_to_bytes(std::span(field.words).subspan(1));
+    if (!fallback_program_fits(version, program.size())) {
+      skip(field, "fallback program of " + std::to_string(program.size()) +
+                      " bytes does not fit version " + std::to_string(version));
+      return ok_result();
+    }
+    invoice_.fallbacks.push_back(Fallback{version, std::move(program)});
     return ok_result();
   }
 
   Result<void> read_route_hint(const TaggedField& field) {
     const std::string bytes = bi::words_to_bytes(field.words);
     const std::size_t hops = bytes.size() / kRouteHopBytes;
-    if (hops == 0) {
-      skip(field, "route hint shorter than one hop");
+    // A writer's whole hops always come out as exactly 51 bytes each.
+    if (hops == 0 || bytes.size() % kRouteHopBytes != 0) {
+      skip(field, "route hint is not a whole number of 51-byte hops");
       return ok_result();
     }
     std::vector<RouteHop> route;

@@ -80,7 +80,10 @@ Result<ParsedHrp> parse_hrp(std::string_view hrp) {
     if (candidate.prefix == prefix) currency = &candidate;
   }
   if (currency == nullptr) {
-    return invalid("unknown currency prefix 'ln" + std::string(prefix) + "'");
+    constexpr std::size_t kShown = 16;  // enough to recognise; the hrp may be kilobytes
+    const bool cut = prefix.size() > kShown;
+    return invalid("unknown currency prefix 'ln" + std::string(prefix.substr(0, kShown)) +
+                   (cut ? "...'" : "'"));
   }
   ParsedHrp parsed{currency->network, std::nullopt};
   std::string_view amount = rest.substr(digits_start);
