@@ -1,9 +1,10 @@
-// l402: the buyer's command line. For now: macaroon tools.
+// l402: the buyer's command line. For now: macaroon and invoice tools.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
 #include "exit_codes.hpp"
+#include "invoice_command.hpp"
 #include "macaroon_command.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "l402 0.1.0");
   int exit_code = l402::cli::kExitOk;
   l402::cli::add_macaroon_command(app, exit_code);
+  l402::cli::add_invoice_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
