@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/<target>/ from the vectors of
-docs l402-protocol.md sections 6 and 7 plus a few edge cases.
+docs l402-protocol.md sections 6 and 7, the BOLT 11 vectors of tests/data/bolt11_vectors.jsonl
+(lightning-backends.md section 1.10) and a few edge cases.
 
 The output is committed; rerun after changing this file:  python3 fuzz/make_corpus.py
 Existing seed files of the same name are overwritten; other files are left alone (a crash
@@ -12,6 +13,8 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+BOLT11_VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
+                              "bolt11_vectors.jsonl")
 
 
 def b64any(text):
@@ -143,6 +146,34 @@ LOSSY_CAVEAT_LOCATION = v2(b"http://mybank/", b"we used our other secret key",
 LOSSY_LOCATION_V2 = L402_73.replace(b"\x01\x04lsat", b"\x01\x04lx\xb9\xec", 1)
 LOSSY_LOCATION_V1 = b64any(TV2_V1_TEXT).replace(b"location http", b"location \xe8ttp", 1)
 
+# A regtest invoice with an `n` field (so its signature is verified, not recovered), a segwit
+# fallback, a route hint, metadata and features 8, 14, 17, 25; made with encode_invoice and the
+# key of the spec vectors. The spec has no valid vector with `n`.
+BOLT11_N_FIELD = ("lnbcrt12345670p1pj48ugqpp5qqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0sdqads6rqv3qwdjk2ep"
+                  "6yphzqenfv4kxgxqyz5vqcqzzsfppqgfpyysjzgfpyysjzgfpyysjzgfpyysjzrzjq0n326hr8v9zprg8gsvezcch06gfaqq"
+                  "hde2aj730yg0durunfhv66rp4qqqqqrqqqyqqqqlgqqqqqeqqjqmqyqypqnp4q0n326hr8v9zprg8gsvezcch06gfaqqhde2"
+                  "aj730yg0durunfhv66sp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygs9qxpqysgqt2pymena5a5wkz"
+                  "xq2wdmyc8mtkx0j3ypzgdh9f3s9xlhy23h8swjy2dxqxrmnl0kd9eexwh2c2nfv6ztqnqvvzdseezatleahspwxrcph6hx8u")
+
+
+def bolt11_seeds():
+    """All 26 BOLT 11 spec vectors (valid and invalid) under their names, plus wrappers."""
+    seeds = {}
+    with open(BOLT11_VECTORS, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                vector = json.loads(line)
+                seeds[("valid_" if vector["kind"] == "valid" else "invalid_") + vector["name"]] = vector["invoice"]
+    coffee = seeds["valid_coffee_2500u_expiry60"]
+    seeds["lightning_prefix"] = "lightning:" + coffee
+    seeds["lightning_prefix_upper"] = "LIGHTNING:" + coffee.upper()
+    seeds["trailing_newline"] = coffee + "\n"
+    seeds["empty"] = ""
+    seeds["hrp_only"] = "lnbc1"
+    seeds["non_shortest_amount"] = coffee.replace("lnbc2500u1", "lnbc2500000n1", 1)
+    seeds["synthetic_n_field_all_fields"] = BOLT11_N_FIELD
+    return seeds
+
 
 def corpora():
     std = lambda b: base64.b64encode(b).decode()
@@ -201,6 +232,7 @@ def corpora():
         "l402_73_url": url(L402_73), "l402_73_hex": L402_73_HEX, "l402_73_preimage_hex": L402_73_PREIMAGE_HEX,
         "l402_73_json": L402_73_JSON, "l402_72_hex_upper": L402_72_HEX.upper(),
     }
+    yield "bolt11_decode", bolt11_seeds()
 
 
 def main():
