@@ -1,41 +1,21 @@
 // Runs build/bin/l402 as a user would and checks output and exit codes, including that bad
 // input ends in a one-line message and exit code 2, never a crash.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli_runner.hpp"
 #include "l402/encoding.hpp"
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;  // -1: killed by a signal
-  std::string out;
-  std::string err;
-};
+using l402::test::CliRun;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Runs l402 with `args` (already quoted where needed), optional stdin from a file.
 CliRun run(const std::string& args, const std::string& stdin_path = "/dev/null") {
-  const std::string dir = ::testing::TempDir();
-  const std::string out_path = dir + "l402_cli_out";
-  const std::string err_path = dir + "l402_cli_err";
-  const std::string command = std::string("timeout 20 ") + L402_CLI_PATH + " " + args + " <" +
-                              stdin_path + " >" + out_path + " 2>" + err_path;
-  const int status = std::system(command.c_str());
-  CliRun result;
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
+  return l402::test::run_program(L402_CLI_PATH, args, stdin_path);
 }
 
 constexpr const char* kRootKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

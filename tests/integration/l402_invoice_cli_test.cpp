@@ -2,7 +2,6 @@
 // (tests/data/bolt11_vectors.jsonl), exit code 1 and one line on stderr for an invalid
 // invoice, exit code 2 for bad usage and oversized input, and stdin and @file input.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -11,34 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.hpp"
+
 namespace {
 
 using Json = nlohmann::json;
 
-struct CliRun {
-  int exit_code = -1;  // -1: killed by a signal
-  std::string out;
-  std::string err;
-};
+using l402::test::CliRun;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Runs l402 with `args` (already quoted where needed), optional stdin from a file.
 CliRun run(const std::string& args, const std::string& stdin_path = "/dev/null") {
-  const std::string dir = ::testing::TempDir();
-  const std::string out_path = dir + "l402_invoice_cli_out";
-  const std::string err_path = dir + "l402_invoice_cli_err";
-  const std::string command = std::string("timeout 20 ") + L402_CLI_PATH + " " + args + " <" +
-                              stdin_path + " >" + out_path + " 2>" + err_path;
-  const int status = std::system(command.c_str());
-  CliRun result;
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
-  return result;
+  return l402::test::run_program(L402_CLI_PATH, args, stdin_path);
 }
 
 std::vector<Json> vectors(const std::string& kind) {

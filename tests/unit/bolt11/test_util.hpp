@@ -20,6 +20,7 @@
 #include "l402/crypto.hpp"
 #include "l402/result.hpp"
 #include "l402/secret.hpp"
+#include "result_matchers.hpp"
 
 namespace l402::b11test {
 
@@ -239,44 +240,10 @@ inline std::string invoice_named(std::string_view name) {
 // ---------------------------------------------------------------------------------------------
 // Assertions
 
-inline std::string describe(const Error& error) {
-  return std::string(error_code_name(error.code())) + ": " + error.message();
-}
-
-template <typename R>
-::testing::AssertionResult IsOk(const R& result) {
-  if (result.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "unexpected error " << describe(result.error());
-}
-
-template <typename R>
-::testing::AssertionResult HasError(const R& result, ErrorCode code) {
-  if (result.ok()) {
-    return ::testing::AssertionFailure()
-           << "expected error " << error_code_name(code) << " but the call succeeded";
-  }
-  if (result.error().code() != code) {
-    return ::testing::AssertionFailure()
-           << "expected error " << error_code_name(code) << " but got " << describe(result.error());
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// As HasError, and the message contains (case-insensitively) at least one of `words`.
-template <typename R>
-::testing::AssertionResult HasErrorMentioning(const R& result, ErrorCode code,
-                                              const std::vector<std::string_view>& words) {
-  ::testing::AssertionResult base = HasError(result, code);
-  if (!base) return base;
-  const std::string message = to_lower(result.error().message());
-  for (const std::string_view word : words) {
-    if (message.find(to_lower(word)) != std::string::npos) return ::testing::AssertionSuccess();
-  }
-  ::testing::AssertionResult failure = ::testing::AssertionFailure();
-  failure << "error message \"" << result.error().message() << "\" mentions none of";
-  for (const std::string_view word : words) failure << " \"" << word << "\"";
-  return failure;
-}
+using test::describe;
+using test::HasError;
+using test::HasErrorMentioningAnyOf;
+using test::IsOk;
 
 // Fails in either of two codes (for rules whose class the header leaves open).
 template <typename R>

@@ -21,6 +21,7 @@
 #include "l402/macaroon.hpp"
 #include "l402/macaroon_format.hpp"
 #include "l402/result.hpp"
+#include "result_matchers.hpp"
 
 namespace l402 {
 
@@ -75,45 +76,6 @@ inline Hash256 hash_from_hex(std::string_view text) {
   Hash256 out{};
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(bytes[i]);
   return out;
-}
-
-inline std::string describe(const Error& error) {
-  return std::string(error_code_name(error.code())) + ": " + error.message();
-}
-
-// EXPECT_TRUE(IsOk(f())) prints the error when f() failed.
-template <typename R>
-::testing::AssertionResult IsOk(const R& result) {
-  if (result.ok()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "unexpected error " << describe(result.error());
-}
-
-// EXPECT_TRUE(HasError(f(), ErrorCode::kX)): f() failed, with code kX.
-template <typename R>
-::testing::AssertionResult HasError(const R& result, ErrorCode code) {
-  if (result.ok()) {
-    return ::testing::AssertionFailure()
-           << "expected error " << error_code_name(code) << " but the call succeeded";
-  }
-  if (result.error().code() != code) {
-    return ::testing::AssertionFailure()
-           << "expected error " << error_code_name(code) << " but got " << describe(result.error());
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// EXPECT_TRUE(HasErrorMentioning(f(), ErrorCode::kX, "word")): as HasError, and the message
-// contains `word`.
-template <typename R>
-::testing::AssertionResult HasErrorMentioning(const R& result, ErrorCode code,
-                                              std::string_view word) {
-  ::testing::AssertionResult base = HasError(result, code);
-  if (!base) return base;
-  if (result.error().message().find(word) == std::string::npos) {
-    return ::testing::AssertionFailure() << "error message \"" << result.error().message()
-                                         << "\" does not mention \"" << word << "\"";
-  }
-  return ::testing::AssertionSuccess();
 }
 
 #define L402_TEST_CONCAT_INNER_(a, b) a##b
