@@ -38,8 +38,11 @@
 #include "l402/encoding.hpp"
 #include "l402/result.hpp"
 #include "l402/secret.hpp"
+#include "test_bytes.hpp"
 
 namespace {
+
+using l402::test::append_utf8;
 
 using Json = nlohmann::json;
 using l402::Invoice;
@@ -139,13 +142,13 @@ std::vector<std::uint8_t> words_of(std::string_view bytes) {
 // One tagged field of a record, as the writer meant it. "raw" fields are written as words:
 // unknown types, wrong-length p/s/h/n, fallbacks of unknown versions (readers skip them).
 struct FieldSpec {
-  std::string t;  // p s d h n x c f r 9 m raw
-  std::string bytes;  // p s h n: 32/33 bytes; d: UTF-8; m: metadata; f: program
-  std::uint64_t value = 0;  // x c
-  std::uint8_t version = 0;  // f
-  std::vector<RouteHop> hops;  // r
+  std::string t;                    // p s d h n x c f r 9 m raw
+  std::string bytes;                // p s h n: 32/33 bytes; d: UTF-8; m: metadata; f: program
+  std::uint64_t value = 0;          // x c
+  std::uint8_t version = 0;         // f
+  std::vector<RouteHop> hops;       // r
   std::vector<std::uint32_t> bits;  // 9
-  std::uint8_t type = 0;  // raw
+  std::uint8_t type = 0;            // raw
   std::vector<std::uint8_t> words;  // raw
 };
 
@@ -191,8 +194,8 @@ Json field_to_json(const FieldSpec& f) {
 FieldSpec field_from_json(const Json& j) {
   FieldSpec f;
   f.t = j.at("t").get<std::string>();
-  static const std::set<std::string> kKinds = {"p", "s", "d", "h", "n", "x", "c",
-                                               "f", "r", "9", "m", "raw"};
+  static const std::set<std::string> kKinds = {"p", "s", "d", "h", "n", "x",
+                                               "c", "f", "r", "9", "m", "raw"};
   if (!kKinds.contains(f.t)) throw std::runtime_error("unknown field kind " + f.t);
   if (f.t == "x" || f.t == "c") {
     f.value = j.at("value").get<std::uint64_t>();
@@ -336,7 +339,7 @@ struct Record {
   std::string signature;  // hex r || s
   int recovery_id = 0;
   std::string signing_hash;  // hex
-  std::string reject;  // non-empty: why a BOLT 11 reader should refuse the invoice
+  std::string reject;        // non-empty: why a BOLT 11 reader should refuse the invoice
 };
 
 Json record_to_json(const Record& r, const std::string& oracle) {
@@ -445,8 +448,7 @@ void Checker::check(const Record& r, bool resign) {
                 " msat, want " + (r.amount ? std::to_string(r.amount->value()) : "none"));
   }
   if (inv.timestamp != r.timestamp) {
-    fail(r, "timestamp " + std::to_string(inv.timestamp) + ", want " +
-                std::to_string(r.timestamp));
+    fail(r, "timestamp " + std::to_string(inv.timestamp) + ", want " + std::to_string(r.timestamp));
   }
   // Every field as written, in order.
   const auto want = unsigned_of(r);
@@ -468,8 +470,8 @@ void Checker::check(const Record& r, bool resign) {
   if (skipped != raw) {
     std::string text;
     for (const auto& s : inv.skipped) {
-      text += " " + std::to_string(s.type) + "/" + std::to_string(s.data_length) + " (" +
-              s.reason + ")";
+      text += " " + std::to_string(s.type) + "/" + std::to_string(s.data_length) + " (" + s.reason +
+              ")";
     }
     fail(r, "skipped fields differ: libl402 skipped" + text + "; the record has " +
                 std::to_string(raw.size()) + " raw fields");
@@ -514,8 +516,9 @@ void Checker::check(const Record& r, bool resign) {
   }
   // Upper case and a lightning: prefix decode to the same; a changed character does not.
   std::string upper = r.invoice;
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](char ch) { return static_cast<char>(std::toupper(static_cast<unsigned char>(ch))); });
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char ch) {
+    return static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  });
   for (const auto& variant : {upper, "lightning:" + r.invoice, "LIGHTNING:" + upper}) {
     ++counts_.variants;
     auto v = l402::decode_invoice(variant);
@@ -567,46 +570,35 @@ class Generator {
     return l402::derive_public_key(l402::SecretBytes(private_key())).value();
   }
 
-  static void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
-
   // UTF-8 text of at most `max_bytes`: ASCII, JSON-hostile characters, 2-, 3- and 4-byte
   // sequences (no surrogates), usually short, sometimes up to the limit.
   std::string text(std::size_t max_bytes) {
-    static constexpr char32_t kSpecials[] = {U'"',   U'\\',   U'\n',   U'\t',   0,      0x1f,
-                                             0x7f,   U'<',    U'&',    0x2028,  0x2029, 0xfeff,
-                                             0xfffd, 0xffff,  0x30ca,  0x676f,  0xe9,   0x20ac,
-                                             0x1f600, 0x10ffff};
+    static constexpr char32_t kSpecials[] = {
+        U'"',   U'\\',  U'\n',  U'\t',  0,      0x1f,   0x7f, U'<',   U'&',    0x2028,
+        0x2029, 0xfeff, 0xfffd, 0xffff, 0x30ca, 0x676f, 0xe9, 0x20ac, 0x1f600, 0x10ffff};
     const std::size_t target = chance(1, 10) ? below(max_bytes + 1) : below(80);
     std::string out;
     for (;;) {
       std::string c;
       switch (below(10) < 6 ? 0 : below(5)) {
-        case 0: append_utf8(c, static_cast<char32_t>(0x20 + below(0x5f))); break;
-        case 1: append_utf8(c, pick(kSpecials)); break;
-        case 2: append_utf8(c, static_cast<char32_t>(0x80 + below(0x780))); break;
+        case 0:
+          append_utf8(c, static_cast<char32_t>(0x20 + below(0x5f)));
+          break;
+        case 1:
+          append_utf8(c, pick(kSpecials));
+          break;
+        case 2:
+          append_utf8(c, static_cast<char32_t>(0x80 + below(0x780)));
+          break;
         case 3: {
           auto cp = static_cast<char32_t>(0x800 + below(0x10000 - 0x800));
           if (cp >= 0xd800 && cp < 0xe000) cp -= 0x1000;
           append_utf8(c, cp);
           break;
         }
-        default: append_utf8(c, static_cast<char32_t>(0x10000 + below(0x100000))); break;
+        default:
+          append_utf8(c, static_cast<char32_t>(0x10000 + below(0x100000)));
+          break;
       }
       if (out.size() + c.size() > target) return out;
       out += c;
@@ -665,10 +657,22 @@ class Generator {
   FieldSpec fallback() {
     FieldSpec f = kind_field("f");
     switch (below(6)) {
-      case 0: f.version = 17; f.bytes = bytes(20); break;
-      case 1: f.version = 18; f.bytes = bytes(20); break;
-      case 2: f.version = 0; f.bytes = bytes(chance(1, 2) ? 20 : 32); break;
-      case 3: f.version = 1; f.bytes = bytes(32); break;
+      case 0:
+        f.version = 17;
+        f.bytes = bytes(20);
+        break;
+      case 1:
+        f.version = 18;
+        f.bytes = bytes(20);
+        break;
+      case 2:
+        f.version = 0;
+        f.bytes = bytes(chance(1, 2) ? 20 : 32);
+        break;
+      case 3:
+        f.version = 1;
+        f.bytes = bytes(32);
+        break;
       default:
         f.version = static_cast<std::uint8_t>(2 + below(15));
         f.bytes = bytes(2 + below(39));
@@ -683,8 +687,8 @@ class Generator {
     for (std::uint64_t i = 0; i < n; ++i) {
       RouteHop h;
       h.pubkey = public_key();
-      h.short_channel_id = chance(1, 10) ? engine_()
-                                         : (bits(24) << 40) | (bits(24) << 16) | bits(16);
+      h.short_channel_id =
+          chance(1, 10) ? engine_() : (bits(24) << 40) | (bits(24) << 16) | bits(16);
       const auto u32 = [&] {
         return static_cast<std::uint32_t>(chance(1, 2) ? below(5000) : bits(32));
       };
@@ -765,8 +769,8 @@ Record Generator::next(std::size_t index, std::uint64_t seed) {
   if (chance(2, 3)) fields.push_back(value_field("x", small_or_large(604800)));
   if (chance(2, 3)) fields.push_back(value_field("c", small_or_large(1000)));
   if (chance(1, 4)) {
-    fields.push_back(bytes_field("n", std::string(reinterpret_cast<const char*>(payee.data()),
-                                                     payee.size())));
+    fields.push_back(
+        bytes_field("n", std::string(reinterpret_cast<const char*>(payee.data()), payee.size())));
   }
   const auto n_fallbacks = chance(1, 4) ? 1 + below(2) : 0;
   for (std::uint64_t i = 0; i < n_fallbacks; ++i) fields.push_back(fallback());
@@ -826,10 +830,9 @@ int generate(std::size_t count, std::uint64_t seed, const std::string& path) {
   }
   out.close();
   std::cout << "libl402 signed " << count - unsignable << " of " << count
-            << " random invoices into " << path << "; decoding them here: "
-            << self.counts().decoded << " agree with their records ("
-            << self.counts().with_skipped << " with fields to skip), " << self.failures()
-            << " failures\n";
+            << " random invoices into " << path << "; decoding them here: " << self.counts().decoded
+            << " agree with their records (" << self.counts().with_skipped
+            << " with fields to skip), " << self.failures() << " failures\n";
   return unsignable == 0 && self.failures() == 0 && out ? 0 : 1;
 }
 
@@ -861,9 +864,8 @@ int check(const std::string& path) {
   std::cout << "libl402 checked " << n.records << " invoices signed by " << oracle << " ("
             << n.with_skipped << " with fields to skip): " << n.decoded
             << " decoded and agree with their records, " << n.resigned
-            << " re-signed byte for byte, " << n.variants
-            << " case/prefix/tampered variants, " << n.rejected
-            << " non-minimal ones refused as they should be; " << checker.failures()
+            << " re-signed byte for byte, " << n.variants << " case/prefix/tampered variants, "
+            << n.rejected << " non-minimal ones refused as they should be; " << checker.failures()
             << " failures\n";
   return checker.failures() == 0 ? 0 : 1;
 }

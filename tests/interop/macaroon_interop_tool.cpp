@@ -31,8 +31,11 @@
 #include "l402/macaroon.hpp"
 #include "l402/macaroon_format.hpp"
 #include "l402/result.hpp"
+#include "test_bytes.hpp"
 
 namespace {
+
+using l402::test::append_utf8;
 
 using Json = nlohmann::json;
 using l402::Caveat;
@@ -155,24 +158,6 @@ class Generator {
       c = static_cast<char>(engine_() & 0xff);
     }
     return out;
-  }
-
-  static void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
   }
 
   // Printable ASCII mixed with characters that stress JSON escaping (Go escapes <, >, &,

@@ -21,6 +21,7 @@
 #include "l402/result.hpp"
 #include "l402/secret.hpp"
 #include "result_matchers.hpp"
+#include "test_bytes.hpp"
 
 namespace l402::b11test {
 
@@ -38,42 +39,12 @@ inline constexpr std::string_view kCharset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 // ---------------------------------------------------------------------------------------------
 // Hex
 
-inline std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += kDigits[byte >> 4];
-    out += kDigits[byte & 0x0f];
-  }
-  return out;
-}
+using test::from_hex;
+using test::to_hex;
 
 template <std::size_t N>
 std::string to_hex(const std::array<std::uint8_t, N>& bytes) {
   return to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), N));
-}
-
-inline int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes test data hex; a malformed literal is a bug in the test and throws.
-inline std::string from_hex(std::string_view text) {
-  if (text.size() % 2 != 0) throw std::invalid_argument("odd hex length in test data");
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = hex_digit_value(text[i]);
-    const int lo = hex_digit_value(text[i + 1]);
-    if (hi < 0 || lo < 0) throw std::invalid_argument("bad hex digit in test data");
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
 }
 
 template <std::size_t N>

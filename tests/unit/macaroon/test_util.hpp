@@ -22,6 +22,7 @@
 #include "l402/macaroon_format.hpp"
 #include "l402/result.hpp"
 #include "result_matchers.hpp"
+#include "test_bytes.hpp"
 
 namespace l402 {
 
@@ -33,42 +34,10 @@ inline void PrintTo(const Macaroon& macaroon, std::ostream* os);
 
 namespace l402::test {
 
-// Hex written here rather than taken from the library, so that a broken hex codec cannot make
-// a vector test pass.
-inline std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += kDigits[byte >> 4];
-    out += kDigits[byte & 0x0f];
-  }
-  return out;
-}
+using test::from_hex;
+using test::to_hex;
 
 inline std::string to_hex(const Hash256& digest) { return to_hex(as_view(digest)); }
-
-inline int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes test data hex; a malformed literal is a bug in the test and throws.
-inline std::string from_hex(std::string_view text) {
-  if (text.size() % 2 != 0) throw std::invalid_argument("odd hex length in test data");
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = hex_digit_value(text[i]);
-    const int lo = hex_digit_value(text[i + 1]);
-    if (hi < 0 || lo < 0) throw std::invalid_argument("bad hex digit in test data");
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
 
 inline Hash256 hash_from_hex(std::string_view text) {
   const std::string bytes = from_hex(text);
