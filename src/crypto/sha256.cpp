@@ -9,8 +9,10 @@
 #include <openssl/params.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 #include "l402/crypto.hpp"
 #include "l402/secret.hpp"
@@ -62,6 +64,64 @@ Hash256 hmac_sha256(std::string_view key, std::string_view message) {
 
   secure_wipe(block.data(), block.size());
   secure_wipe(hashed_key.data(), hashed_key.size());
+  secure_wipe(inner.data(), inner.size());
+  secure_wipe(&ctx, sizeof(ctx));
+  return mac;
+}
+
+namespace {
+
+// The chaining value after hashing one 64-byte block.
+std::array<std::uint32_t, 8> state_after_block(const std::array<std::uint8_t, kBlockSize>& block) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, block.data(), block.size());
+  std::array<std::uint32_t, 8> state;
+  std::copy(std::begin(ctx.h), std::end(ctx.h), state.begin());
+  secure_wipe(&ctx, sizeof(ctx));
+  return state;
+}
+
+// A context positioned just after one block whose chaining value is `state`.
+void resume(SHA256_CTX& ctx, const std::array<std::uint32_t, 8>& state) {
+  SHA256_Init(&ctx);
+  std::copy(state.begin(), state.end(), std::begin(ctx.h));
+  ctx.Nl = kBlockSize * 8;  // bits hashed so far
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  std::array<std::uint8_t, kBlockSize> block{};
+  Hash256 hashed_key{};
+  if (key.size() > kBlockSize) {
+    hashed_key = sha256(key);
+    key = as_view(hashed_key);
+  }
+  if (!key.empty()) std::memcpy(block.data(), key.data(), key.size());
+  for (auto& byte : block) byte ^= 0x36;
+  inner_ = state_after_block(block);
+  for (auto& byte : block) byte ^= 0x36 ^ 0x5c;
+  outer_ = state_after_block(block);
+  secure_wipe(block.data(), block.size());
+  secure_wipe(hashed_key.data(), hashed_key.size());
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  secure_wipe(inner_.data(), sizeof(inner_));
+  secure_wipe(outer_.data(), sizeof(outer_));
+}
+
+Hash256 HmacSha256Key::mac(std::string_view message) const {
+  SHA256_CTX ctx;
+  resume(ctx, inner_);
+  update(ctx, message);
+  Hash256 inner;
+  SHA256_Final(inner.data(), &ctx);
+  resume(ctx, outer_);
+  SHA256_Update(&ctx, inner.data(), inner.size());
+  Hash256 mac;
+  SHA256_Final(mac.data(), &ctx);
   secure_wipe(inner.data(), inner.size());
   secure_wipe(&ctx, sizeof(ctx));
   return mac;

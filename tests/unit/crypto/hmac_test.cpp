@@ -138,6 +138,34 @@ TEST(HmacSha256, DependsOnEveryKeyAndMessageByte) {
   EXPECT_EQ(hmac_sha256("k", message), hmac_sha256(std::string_view("k\0", 2), message));
 }
 
+TEST(HmacSha256Key, MatchesRfc4231TestCases) {
+  for (const Rfc4231Case& c : rfc4231_cases()) {
+    const std::size_t bytes = c.hmac_sha256.size() / 2;
+    EXPECT_EQ(mac_hex(HmacSha256Key(c.key).mac(c.data), bytes), c.hmac_sha256)
+        << "case " << c.number;
+  }
+}
+
+TEST(HmacSha256Key, AgreesWithOneShotHmacForManyKeyAndMessageLengths) {
+  std::mt19937 rng(0x707265);
+  for (std::size_t key_length : {0U, 1U, 23U, 32U, 63U, 64U, 65U, 200U}) {
+    const std::string key = random_string(rng, key_length);
+    const HmacSha256Key precomputed(key);
+    for (std::size_t message_length = 0; message_length <= 200; ++message_length) {
+      const std::string message = random_string(rng, message_length);
+      EXPECT_EQ(precomputed.mac(message), hmac_sha256(key, message))
+          << "key " << key_length << ", message " << message_length;
+    }
+  }
+}
+
+TEST(HmacSha256Key, CopiesMacLikeTheOriginal) {
+  const HmacSha256Key original("macaroons-key-generator");
+  const HmacSha256Key copy = original;
+  EXPECT_EQ(copy.mac("root"), original.mac("root"));
+  EXPECT_EQ(copy.mac("root"), hmac_sha256("macaroons-key-generator", "root"));
+}
+
 TEST(ConstantTimeEqual, ComparesLengthAndBytes) {
   EXPECT_TRUE(constant_time_equal("", ""));
   EXPECT_TRUE(constant_time_equal(std::string_view(), ""));
