@@ -47,7 +47,9 @@ Hash256 keyed_hash2(const Hash256& key, std::string_view a, std::string_view b) 
 }  // namespace macaroon_internal
 
 Hash256 derive_macaroon_key(std::string_view root_key) {
-  return hmac_sha256(kMacaroonKeyGenerator, root_key);
+  // The generator key is a constant, so its pad blocks are hashed once per process.
+  static const HmacSha256Key generator(kMacaroonKeyGenerator);
+  return generator.mac(root_key);
 }
 
 Result<Macaroon> Macaroon::mint(std::string_view root_key, std::string_view identifier,
