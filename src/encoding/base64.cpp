@@ -9,7 +9,7 @@ namespace {
 constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-enum class Alphabet : std::uint8_t { kBoth, kStdOnly, kUrlOnly };
+enum class Alphabet : std::uint8_t { kBoth = 0, kStdOnly = 1, kUrlOnly = 2 };
 
 struct Symbol {
   std::int8_t value = -1;  // -1: not a base64 character
@@ -65,6 +65,25 @@ Error invalid(std::string_view what) {
   return Error(ErrorCode::kInvalidArgument, "base64: " + std::string(what));
 }
 
+// Bits of Symbol::alphabet; both set means the two alphabets were mixed.
+constexpr unsigned kMixedAlphabets =
+    static_cast<unsigned>(Alphabet::kStdOnly) | static_cast<unsigned>(Alphabet::kUrlOnly);
+
+// The first invalid character or alphabet mix in `body`, for the error message.
+Error describe_problem(std::string_view body) {
+  Alphabet seen = Alphabet::kBoth;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const Symbol symbol = kTable[static_cast<unsigned char>(body[i])];
+    if (symbol.value < 0) return invalid("invalid character at offset " + std::to_string(i));
+    if (symbol.alphabet == Alphabet::kBoth) continue;
+    if (seen != Alphabet::kBoth && seen != symbol.alphabet) {
+      return invalid("standard and URL-safe alphabets mixed at offset " + std::to_string(i));
+    }
+    seen = symbol.alphabet;
+  }
+  return invalid("invalid input");  // unreachable: decode() found a problem
+}
+
 }  // namespace
 
 std::string encode_std(std::string_view bytes) { return encode_with(bytes, kStdAlphabet, true); }
@@ -82,30 +101,44 @@ Result<std::string> decode(std::string_view text) {
   if (body.size() % 4 == 1) return invalid("impossible length " + std::to_string(text.size()));
   if (padding > 0 && (body.size() + padding) % 4 != 0) return invalid("wrong padding");
 
-  std::string out;
-  out.reserve(body.size() * 3 / 4);
-  Alphabet seen = Alphabet::kBoth;
-  std::uint32_t accumulator = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const Symbol symbol = kTable[static_cast<unsigned char>(body[i])];
-    if (symbol.value < 0) {
-      return invalid("invalid character at offset " + std::to_string(i));
-    }
-    if (symbol.alphabet != Alphabet::kBoth) {
-      if (seen != Alphabet::kBoth && seen != symbol.alphabet) {
-        return invalid("standard and URL-safe alphabets mixed at offset " + std::to_string(i));
-      }
-      seen = symbol.alphabet;
-    }
-    accumulator = (accumulator << 6) | static_cast<std::uint32_t>(symbol.value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((accumulator >> bits) & 0xff);
-    }
+  // Credentials are decoded on every request, so whole groups of four go through a
+  // branch-light loop; any problem is located by the slow scan in describe_problem().
+  std::string out(body.size() * 3 / 4, '\0');
+  auto* dst = reinterpret_cast<unsigned char*>(out.data());
+  auto symbol = [&body](std::size_t i) { return kTable[static_cast<unsigned char>(body[i])]; };
+  int invalid_seen = 0;
+  unsigned alphabets_seen = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= body.size(); i += 4, dst += 3) {
+    const Symbol a = symbol(i), b = symbol(i + 1), c = symbol(i + 2), d = symbol(i + 3);
+    invalid_seen |= a.value | b.value | c.value | d.value;
+    alphabets_seen |= static_cast<unsigned>(a.alphabet) | static_cast<unsigned>(b.alphabet) |
+                      static_cast<unsigned>(c.alphabet) | static_cast<unsigned>(d.alphabet);
+    const std::uint32_t v = static_cast<std::uint32_t>(a.value) << 18 |
+                            static_cast<std::uint32_t>(b.value) << 12 |
+                            static_cast<std::uint32_t>(c.value) << 6 |
+                            static_cast<std::uint32_t>(d.value);
+    dst[0] = static_cast<unsigned char>(v >> 16);
+    dst[1] = static_cast<unsigned char>(v >> 8);
+    dst[2] = static_cast<unsigned char>(v);
   }
-  if ((accumulator & ((1u << bits) - 1)) != 0) return invalid("non-zero trailing bits");
+  std::uint32_t tail = 0;
+  const std::size_t rest = body.size() - i;
+  for (std::size_t k = 0; k < rest; ++k) {
+    const Symbol x = symbol(i + k);
+    invalid_seen |= x.value;
+    alphabets_seen |= static_cast<unsigned>(x.alphabet);
+    tail = tail << 6 | static_cast<std::uint32_t>(x.value & 63);
+  }
+  if (invalid_seen < 0 || alphabets_seen == kMixedAlphabets) return describe_problem(body);
+  if (rest == 2) {
+    if ((tail & 0xf) != 0) return invalid("non-zero trailing bits");
+    dst[0] = static_cast<unsigned char>(tail >> 4);
+  } else if (rest == 3) {
+    if ((tail & 0x3) != 0) return invalid("non-zero trailing bits");
+    dst[0] = static_cast<unsigned char>(tail >> 10);
+    dst[1] = static_cast<unsigned char>(tail >> 2);
+  }
   return out;
 }
 
