@@ -12,6 +12,7 @@
 #include "l402/encoding.hpp"
 #include "l402/macaroon.hpp"
 #include "l402/macaroon_format.hpp"
+#include "l402/token.hpp"
 
 namespace l402::cli {
 namespace {
@@ -22,8 +23,6 @@ using Json = nlohmann::ordered_json;
 constexpr std::size_t kRootKeySize = 32;
 // Text forms of a macaroon may be twice the binary limit (hex).
 constexpr std::size_t kMaxInputSize = 2 * MacaroonLimits{}.max_serialized_size + 2;
-// An L402 identifier: uint16 version (0), 32-byte payment hash, 32-byte token ID.
-constexpr std::size_t kL402IdentifierSize = 66;
 
 int fail(const Error& error, int code = kExitBadInput) {
   std::cerr << "l402: " << error.message() << '\n';
@@ -107,11 +106,11 @@ Json describe(const Macaroon& macaroon) {
   }
   out["caveats"] = std::move(caveats);
   out["signature_hex"] = hex::encode(as_view(macaroon.signature()));
-  const std::string_view id_bytes = macaroon.identifier();
-  if (id_bytes.size() == kL402IdentifierSize && id_bytes[0] == 0 && id_bytes[1] == 0) {
-    out["l402"] = Json{{"version", 0},
-                       {"payment_hash", hex::encode(id_bytes.substr(2, 32))},
-                       {"token_id", hex::encode(id_bytes.substr(34, 32))}};
+  // Only an identifier that decodes as L402 (66 bytes, version 0) gets the l402 fields.
+  if (auto l402_id = decode_identifier(macaroon.identifier()); l402_id.ok()) {
+    out["l402"] = Json{{"version", l402_id->version},
+                       {"payment_hash", hex::encode(as_view(l402_id->payment_hash))},
+                       {"token_id", hex::encode(as_view(l402_id->token_id))}};
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// l402: the buyer's command line. For now: macaroon and invoice tools.
+// l402: the buyer's command line. For now: macaroon, invoice and token tools.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -6,6 +6,7 @@
 #include "exit_codes.hpp"
 #include "invoice_command.hpp"
 #include "macaroon_command.hpp"
+#include "token_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"l402: pay for and inspect L402 credentials"};
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = l402::cli::kExitOk;
   l402::cli::add_macaroon_command(app, exit_code);
   l402::cli::add_invoice_command(app, exit_code);
+  l402::cli::add_token_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
