@@ -1,5 +1,5 @@
-# Installs npm macaroon 3.0.4 and bolt11 1.4.1 from node/package-lock.json into the build tree
-# and runs both oracles' selftests (cmake -P).
+# Installs npm macaroon 3.0.4, bolt11 1.4.1 and lsat-js 2.0.6 from node/package-lock.json into
+# the build tree and runs the three oracles' selftests (cmake -P).
 # NODE, NPM, SOURCE_DIR, WORK_DIR, HINT come from ../CMakeLists.txt.
 foreach(tool NODE NPM)
   if(NOT ${tool} OR NOT EXISTS "${${tool}}")
@@ -29,4 +29,11 @@ execute_process(
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the npm bolt11 oracle fails its selftest (${rc})")
+endif()
+execute_process(
+  COMMAND "${CMAKE_COMMAND}" -E env NODE_PATH=${WORK_DIR}/node_modules
+          "${NODE}" "${SOURCE_DIR}/l402_oracle.js" selftest
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the lsat-js oracle fails its selftest (${rc})")
 endif()
