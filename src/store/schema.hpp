@@ -1,0 +1,191 @@
+// The store's schema, shared by the SQLite and PostgreSQL backends (private to src/store/).
+//
+// Both backends keep the same tables and column names; only column types differ (BLOB/BYTEA,
+// AUTOINCREMENT/BIGSERIAL). The schema evolves through numbered migrations: kMigrations[i]
+// takes the database from version i to version i + 1 (kMigrations[i].version == i + 1).
+// Applied versions are rows of `schema_version`; the current version is MAX(version) (0 when
+// the table is empty).
+//
+// Applying migrations (both backends), in ONE transaction:
+//   1. serialise migrators: SQLite BEGIN IMMEDIATE; PostgreSQL BEGIN, then
+//      SELECT pg_advisory_xact_lock(kMigrationLockKey) (CREATE TABLE IF NOT EXISTS races
+//      otherwise);
+//   2. run kCreateVersionTable for the dialect;
+//   3. read kSelectVersion; a version above kSchemaVersion is refused with
+//      kFailedPrecondition ("schema version N is newer than this build supports (M)");
+//   4. for every migration above the current version: run its script (several statements,
+//      separated by ';' — sqlite3_exec and PQexec both accept that), then
+//      INSERT INTO schema_version (version) VALUES (<version>);
+//   5. COMMIT.
+//
+// Values: key IDs are uint32 in BIGINT; times are Unix seconds; amounts are msat in BIGINT
+// (at most INT64_MAX: larger amounts are refused with kInvalidArgument before they reach SQL);
+// token IDs and hashes are 32-byte BLOB/BYTEA; master_keys.state is key_state_name(state).
+//
+// Invariants the schema itself enforces:
+//   - at most one active key: the partial unique index master_keys_one_active, so concurrent
+//     ensure_active_key() calls from several instances yield exactly one (the loser's INSERT
+//     fails with a unique violation, or does nothing with ON CONFLICT DO NOTHING);
+//   - a token is revoked once: revocations.token_id is UNIQUE (the first entry stays);
+//   - counters are one row per (client_network, service, window_start), incremented by a
+//     single-statement UPSERT ... RETURNING count.
+//
+// Note for PostgreSQL: a BIGSERIAL is assigned at INSERT, not at COMMIT, so two concurrent
+// revocations could commit out of sequence order and a reader polling "sequence > N" could
+// skip one. Serialise revocation inserts (e.g. pg_advisory_xact_lock(kRevocationLockKey) in
+// the revoking transaction) so that sequence order is commit order. SQLite has one writer at
+// a time, so AUTOINCREMENT is already in commit order.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "l402/keyring.hpp"
+
+namespace l402::store_schema {
+
+enum class Dialect { kSqlite, kPostgres };
+
+struct Migration {
+  int version;                   // the version this step produces
+  std::string_view description;  // for logs and errors
+  std::string_view sqlite;       // statements for SQLite, ';'-separated
+  std::string_view postgres;     // statements for PostgreSQL, ';'-separated
+};
+
+// Advisory-lock keys (PostgreSQL): any fixed 64-bit numbers, distinct from each other.
+inline constexpr std::int64_t kMigrationLockKey = 0x6c343032'00000001;   // "l402" 1
+inline constexpr std::int64_t kRevocationLockKey = 0x6c343032'00000002;  // "l402" 2
+
+inline constexpr std::string_view kCreateVersionTableSqlite =
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL PRIMARY KEY)";
+inline constexpr std::string_view kCreateVersionTablePostgres =
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL PRIMARY KEY)";
+inline constexpr std::string_view kSelectVersion =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+
+inline constexpr Migration kMigration1{
+    1,
+    "keyring, revocations, ledger, counters",
+    // ---- SQLite
+    R"sql(
+CREATE TABLE master_keys (
+  key_id     BIGINT NOT NULL PRIMARY KEY,
+  secret     BLOB NOT NULL,
+  state      TEXT NOT NULL CHECK (state IN ('active', 'verify-only', 'retired')),
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX master_keys_one_active ON master_keys (state) WHERE state = 'active';
+CREATE TABLE revocations (
+  sequence   INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_id   BLOB NOT NULL UNIQUE,
+  revoked_at BIGINT NOT NULL,
+  reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE challenges (
+  token_id           BLOB NOT NULL PRIMARY KEY,
+  payment_hash       BLOB NOT NULL,
+  service            TEXT NOT NULL,
+  price_msat         BIGINT NOT NULL,
+  issued_at          BIGINT NOT NULL,
+  invoice_expires_at BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_expiry ON challenges (invoice_expires_at);
+CREATE INDEX challenges_by_issued_at ON challenges (issued_at);
+CREATE TABLE paid_tokens (
+  token_id      BLOB NOT NULL PRIMARY KEY,
+  payment_hash  BLOB NOT NULL,
+  service       TEXT NOT NULL,
+  first_used_at BIGINT NOT NULL,
+  last_used_at  BIGINT NOT NULL,
+  request_count BIGINT NOT NULL,
+  revenue_msat  BIGINT NOT NULL
+);
+CREATE TABLE settlements (
+  payment_hash BLOB NOT NULL PRIMARY KEY,
+  amount_msat  BIGINT NOT NULL,
+  settled_at   BIGINT NOT NULL
+);
+CREATE TABLE counters (
+  client_network TEXT NOT NULL,
+  service        TEXT NOT NULL,
+  window_start   BIGINT NOT NULL,
+  count          BIGINT NOT NULL,
+  PRIMARY KEY (client_network, service, window_start)
+);
+)sql",
+    // ---- PostgreSQL
+    R"sql(
+CREATE TABLE master_keys (
+  key_id     BIGINT NOT NULL PRIMARY KEY,
+  secret     BYTEA NOT NULL,
+  state      TEXT NOT NULL CHECK (state IN ('active', 'verify-only', 'retired')),
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX master_keys_one_active ON master_keys (state) WHERE state = 'active';
+CREATE TABLE revocations (
+  sequence   BIGSERIAL PRIMARY KEY,
+  token_id   BYTEA NOT NULL UNIQUE,
+  revoked_at BIGINT NOT NULL,
+  reason     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE challenges (
+  token_id           BYTEA NOT NULL PRIMARY KEY,
+  payment_hash       BYTEA NOT NULL,
+  service            TEXT NOT NULL,
+  price_msat         BIGINT NOT NULL,
+  issued_at          BIGINT NOT NULL,
+  invoice_expires_at BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_expiry ON challenges (invoice_expires_at);
+CREATE INDEX challenges_by_issued_at ON challenges (issued_at);
+CREATE TABLE paid_tokens (
+  token_id      BYTEA NOT NULL PRIMARY KEY,
+  payment_hash  BYTEA NOT NULL,
+  service       TEXT NOT NULL,
+  first_used_at BIGINT NOT NULL,
+  last_used_at  BIGINT NOT NULL,
+  request_count BIGINT NOT NULL,
+  revenue_msat  BIGINT NOT NULL
+);
+CREATE TABLE settlements (
+  payment_hash BYTEA NOT NULL PRIMARY KEY,
+  amount_msat  BIGINT NOT NULL,
+  settled_at   BIGINT NOT NULL
+);
+CREATE TABLE counters (
+  client_network TEXT NOT NULL,
+  service        TEXT NOT NULL,
+  window_start   BIGINT NOT NULL,
+  count          BIGINT NOT NULL,
+  PRIMARY KEY (client_network, service, window_start)
+);
+)sql",
+};
+
+inline constexpr std::array<Migration, 1> kMigrations{kMigration1};
+
+// The version this build creates and understands.
+inline constexpr int kSchemaVersion = kMigrations.back().version;
+
+inline constexpr std::string_view script_for(const Migration& migration, Dialect dialect) {
+  switch (dialect) {
+    case Dialect::kSqlite:
+      return migration.sqlite;
+    case Dialect::kPostgres:
+      return migration.postgres;
+  }
+  return {};
+}
+
+// The inverse of key_state_name(): "active", "verify-only", "retired".
+inline std::optional<KeyState> parse_key_state(std::string_view name) {
+  if (name == "active") return KeyState::kActive;
+  if (name == "verify-only") return KeyState::kVerifyOnly;
+  if (name == "retired") return KeyState::kRetired;
+  return std::nullopt;
+}
+
+}  // namespace l402::store_schema
