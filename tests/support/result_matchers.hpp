@@ -7,6 +7,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "l402/result.hpp"
@@ -76,3 +77,17 @@ template <typename R>
 }
 
 }  // namespace l402::test
+
+#define L402_TEST_CONCAT_INNER_(a, b) a##b
+#define L402_TEST_CONCAT_(a, b) L402_TEST_CONCAT_INNER_(a, b)
+
+// ASSERT_OK_AND_ASSIGN(auto m, f()); fails the test (and returns) when f() is an error.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(L402_TEST_CONCAT_(l402_test_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)         \
+  auto tmp = (expr);                                       \
+  ASSERT_TRUE(::l402::test::IsOk(tmp)) << "in: " << #expr; \
+  lhs = std::move(tmp).value()
+
+#define ASSERT_OK(expr) ASSERT_TRUE(::l402::test::IsOk((expr))) << "in: " << #expr
+#define EXPECT_OK(expr) EXPECT_TRUE(::l402::test::IsOk((expr))) << "in: " << #expr

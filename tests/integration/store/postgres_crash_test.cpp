@@ -5,14 +5,8 @@
 // cleanly.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,86 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "crash_writer_run.hpp"
 #include "l402/store.hpp"
 #include "postgres_test_support.hpp"
 #include "result_matchers.hpp"
 
-extern char** environ;
-
 namespace l402::test {
 namespace {
 
-struct WriterRun {
-  std::vector<std::string> lines;  // complete lines only
-  bool killed = false;             // ended by our SIGKILL
-  int exit_code = -1;
-};
-
-// Runs the writer on `dsn` for up to `count` challenges. Once it has printed `act_after`
-// lines, calls `act` (which may kill it, or the server) once. Collects every complete line
-// it printed. Bounded: the writer is killed after 60 s whatever happens.
 WriterRun run_writer(const std::string& dsn, std::uint64_t count, std::size_t act_after,
                      const std::function<void(pid_t)>& act) {
-  WriterRun run;
-  std::array<int, 2> fds{};
-  if (pipe(fds.data()) != 0) {
-    ADD_FAILURE() << "pipe() failed";
-    return run;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  const std::string count_text = std::to_string(count);
-  std::vector<char*> argv{const_cast<char*>(L402_STORE_CRASH_WRITER),
-                          const_cast<char*>("--postgres"),
-                          const_cast<char*>(dsn.c_str()),
-                          const_cast<char*>("--count"),
-                          const_cast<char*>(count_text.c_str()),
-                          nullptr};
-  pid_t pid = 0;
-  const int spawned =
-      posix_spawn(&pid, L402_STORE_CRASH_WRITER, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (spawned != 0) {
-    close(fds[0]);
-    ADD_FAILURE() << "cannot start " << L402_STORE_CRASH_WRITER;
-    return run;
-  }
-
-  bool acted = false;
-  std::string pending;
-  std::array<char, 4096> buffer{};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (true) {
-    if (!acted && run.lines.size() >= act_after) {
-      act(pid);
-      acted = true;
-    }
-    if (std::chrono::steady_clock::now() > deadline && !run.killed) {
-      kill(pid, SIGKILL);
-      run.killed = true;
-      ADD_FAILURE() << "the writer printed only " << run.lines.size() << " lines in 60 s";
-    }
-    pollfd poll_fd{fds[0], POLLIN, 0};
-    if (poll(&poll_fd, 1, 1000) <= 0) continue;
-    const ssize_t got = read(fds[0], buffer.data(), buffer.size());
-    if (got <= 0) break;  // EOF: the writer is gone
-    pending.append(buffer.data(), static_cast<std::size_t>(got));
-    std::size_t newline = 0;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      run.lines.push_back(pending.substr(0, newline));
-      pending.erase(0, newline + 1);
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) run.killed = true;
-  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-  return run;
+  return run_crash_writer("--postgres", dsn, count, act_after, act);
 }
 
 // The token IDs (hex) of every challenge in the database at `dsn`.
