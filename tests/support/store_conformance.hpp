@@ -451,8 +451,8 @@ TYPED_TEST_P(StoreConformance, ABatchWithABadAmountRecordsNothing) {
   const Hash256 hash = conformance::make_id(0x46, 1);
   const std::vector<PaidRequest> batch = {
       {conformance::make_id(0x36, 1), hash, "svc", Msat(700), 10},
-      {conformance::make_id(0x36, 2), hash, "svc",
-       Msat(static_cast<std::uint64_t>(INT64_MAX) + 1), 11}};
+      {conformance::make_id(0x36, 2), hash, "svc", Msat(static_cast<std::uint64_t>(INT64_MAX) + 1),
+       11}};
   EXPECT_TRUE(HasError(store.record_paid_requests(batch), ErrorCode::kInvalidArgument));
   const auto summary = store.summary();
   ASSERT_TRUE(IsOk(summary));
