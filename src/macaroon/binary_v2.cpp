@@ -143,6 +143,7 @@ Result<ParsedMacaroon> parse_v2_prefix(std::string_view bytes, const MacaroonLim
   if (!header.identifier) return mi::malformed("header has no identifier");
 
   std::vector<Caveat> caveats;
+  caveats.reserve(4);  // an L402 token has three or four; saves the regrowth moves
   for (;;) {
     L402_ASSIGN_OR_RETURN(const Section section, read_section(reader, "caveat", true));
     if (section.empty) break;

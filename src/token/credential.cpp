@@ -19,6 +19,7 @@
 // 1*SP after it, base64 in either alphabet with or without padding, hex of either case, and
 // every Authorization value considered (the first L402 one that parses wins, where Aperture
 // keeps the result of the last).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -65,6 +66,21 @@ Result<void> check_value(std::string_view field, std::string_view value,
   return ok_result();
 }
 
+// The value of each hex digit of either case; kNotHex for every other byte.
+constexpr std::uint8_t kNotHex = 0x10;
+constexpr std::array<std::uint8_t, 256> make_hex_values() {
+  std::array<std::uint8_t, 256> values{};
+  for (auto& value : values) value = kNotHex;
+  for (int c = '0'; c <= '9'; ++c)
+    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c)
+    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c)
+    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'A' + 10);
+  return values;
+}
+constexpr std::array<std::uint8_t, 256> kHexValues = make_hex_values();
+
 // 64 hex digits of either case into 32 bytes.
 Result<Hash256> decode_preimage(std::string_view field, std::string_view text,
                                 std::string_view what) {
@@ -72,18 +88,24 @@ Result<Hash256> decode_preimage(std::string_view field, std::string_view text,
     return invalid(
         field, std::string(what) + " must be 64 hex digits, got " + std::to_string(text.size()));
   }
+  // One pass without early exit (every credential carries a preimage); a bad digit is located
+  // afterwards for the message.
   Hash256 preimage{};
+  unsigned bad_seen = 0;
   for (std::size_t i = 0; i < preimage.size(); ++i) {
-    const char high = text[2 * i];
-    const char low = text[2 * i + 1];
-    if (!hs::is_hex_digit(high) || !hs::is_hex_digit(low)) {
-      const std::size_t bad = hs::is_hex_digit(high) ? 2 * i + 1 : 2 * i;
-      return invalid(field, std::string(what) + " has a non-hex character at digit " +
-                                std::to_string(bad + 1));
-    }
-    preimage[i] = static_cast<std::uint8_t>((hs::hex_value(high) << 4) | hs::hex_value(low));
+    const std::uint8_t high = kHexValues[static_cast<unsigned char>(text[2 * i])];
+    const std::uint8_t low = kHexValues[static_cast<unsigned char>(text[2 * i + 1])];
+    bad_seen |= static_cast<unsigned>(high | low) & kNotHex;
+    preimage[i] = static_cast<std::uint8_t>((high << 4) | (low & 0x0f));
   }
-  return preimage;
+  if (bad_seen == 0) return preimage;
+  for (std::size_t digit = 0; digit < text.size(); ++digit) {
+    if (!hs::is_hex_digit(text[digit])) {
+      return invalid(field, std::string(what) + " has a non-hex character at digit " +
+                                std::to_string(digit + 1));
+    }
+  }
+  return preimage;  // unreachable: some digit was not hex
 }
 
 // One base64 token (any alphabet, padded or not) holding exactly one binary macaroon.
