@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "l402/crypto.hpp"
@@ -30,10 +31,25 @@ l402::TokenId random_token_id() {
   return id;
 }
 
+// A temporary directory removed when the program ends.
+class TempDir {
+ public:
+  TempDir() : path_((std::filesystem::temp_directory_path() / "l402_store_bench_XXXXXX").string()) {
+    if (mkdtemp(path_.data()) == nullptr) std::abort();
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 std::string temp_database_path() {
-  std::string dir = (std::filesystem::temp_directory_path() / "l402_store_bench_XXXXXX").string();
-  if (mkdtemp(dir.data()) == nullptr) std::abort();
-  return dir + "/bench.db";
+  static const TempDir dir;
+  return dir.path() + "/bench.db";
 }
 
 struct OpenedStore {
