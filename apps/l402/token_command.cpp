@@ -72,48 +72,6 @@ bool is_tchar(char c) {
 
 std::string hex_of(const Hash256& bytes) { return hex::encode(as_view(bytes)); }
 
-// ---- time
-
-// Howard Hinnant's civil_from_days: the proleptic Gregorian date of a day count since
-// 1970-01-01, exact for every int64 Unix time in seconds.
-struct CivilDate {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-CivilDate civil_from_days(std::int64_t days) {
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto day_of_era = static_cast<std::uint64_t>(days - era * 146097);
-  const std::uint64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::uint64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::uint64_t mp = (5 * day_of_year + 2) / 153;
-  const auto day = static_cast<unsigned>(day_of_year - (153 * mp + 2) / 5 + 1);
-  const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2);
-  return {year, month, day};
-}
-
-std::string two_digits(std::uint64_t value) {
-  return std::string(1, static_cast<char>('0' + value / 10)) + static_cast<char>('0' + value % 10);
-}
-
-// "2100-01-01T00:00:00Z". Years past 9999 take ISO 8601's expanded form ("+10000-...").
-std::string iso8601_utc(std::int64_t unix_seconds) {
-  const std::int64_t days = unix_seconds / 86400;  // unix_seconds >= 0 (parse_unix_seconds)
-  const auto seconds_of_day = static_cast<std::uint64_t>(unix_seconds % 86400);
-  const CivilDate date = civil_from_days(days);
-  std::string year = std::to_string(date.year);
-  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
-  if (date.year > 9999) year.insert(0, 1, '+');
-  return year + "-" + two_digits(date.month) + "-" + two_digits(date.day) + "T" +
-         two_digits(seconds_of_day / 3600) + ":" + two_digits(seconds_of_day / 60 % 60) + ":" +
-         two_digits(seconds_of_day % 60) + "Z";
-}
-
 // ---- macaroons
 
 bool ends_with_suffix_of_service(std::string_view condition, std::string_view suffix) {

@@ -83,6 +83,10 @@ Result<std::vector<std::string>> parse_capabilities(std::string_view value);
 // "0"). Errors (kInvalidArgument) otherwise.
 Result<std::int64_t> parse_unix_seconds(std::string_view value);
 
+// Unix seconds as ISO 8601 UTC, e.g. "2100-01-01T00:00:00Z"; years past 9999 take the
+// expanded form ("+10000-..."). Requires: unix_seconds >= 0 (what parse_unix_seconds returns).
+std::string iso8601_utc(std::int64_t unix_seconds);
+
 // Parses a decimal non-negative limit of a service constraint (the same grammar as
 // parse_unix_seconds, up to UINT64_MAX).
 Result<std::uint64_t> parse_limit(std::string_view value);

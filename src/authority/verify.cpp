@@ -15,8 +15,6 @@
 // Conditions not interpreted here (`preimage`, other services' caveats, unknown conditions)
 // are passed on in Grant::caveats for the upstream.
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -53,30 +51,6 @@ int spec_status(DenialCode code) {
       return 402;
   }
   return 402;
-}
-
-// Unix seconds (non-negative) as ISO 8601 UTC, e.g. 2100-01-01T00:00:00Z. The civil-date
-// conversion is Howard Hinnant's days_from_civil inverse; it holds for every int64 value.
-std::string iso8601_utc(std::int64_t unix_seconds) {
-  const std::int64_t seconds_of_day = unix_seconds % 86400;
-  const std::int64_t days = unix_seconds / 86400 + 719468;
-  const std::int64_t era = days / 146097;
-  const std::int64_t day_of_era = days - era * 146097;
-  const std::int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::int64_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::int64_t mp = (5 * day_of_year + 2) / 153;
-  const std::int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  std::array<char, 64> text{};
-  std::snprintf(text.data(), text.size(), "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(year), static_cast<long long>(month),
-                static_cast<long long>(day), static_cast<long long>(seconds_of_day / 3600),
-                static_cast<long long>(seconds_of_day / 60 % 60),
-                static_cast<long long>(seconds_of_day % 60));
-  return std::string(text.data());
 }
 
 std::string signature_reason(const Error& error) {

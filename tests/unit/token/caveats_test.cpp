@@ -396,5 +396,14 @@ TEST(Section73Token, PreimageCaveatFormIsUninterpreted) {
   EXPECT_TRUE(IsOk(narrows_throughout(verified_caveats(token).value(), "myservice")));
 }
 
+TEST(Iso8601Utc, FormatsUnixSecondsAsUtcDates) {
+  EXPECT_EQ(iso8601_utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(iso8601_utc(951782400), "2000-02-29T00:00:00Z");  // a leap day of a century year
+  EXPECT_EQ(iso8601_utc(4102444799), "2099-12-31T23:59:59Z");
+  EXPECT_EQ(iso8601_utc(4102444800), "2100-01-01T00:00:00Z");
+  EXPECT_EQ(iso8601_utc(253402300800), "+10000-01-01T00:00:00Z");  // ISO 8601 expanded year
+  EXPECT_EQ(iso8601_utc(INT64_MAX), "+292277026596-12-04T15:30:07Z");
+}
+
 }  // namespace
 }  // namespace l402
