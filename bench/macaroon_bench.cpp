@@ -4,12 +4,7 @@
 // The 3-caveat token is the one of l402-protocol.md section 7.3; its final signature is checked
 // before anything is timed. See docs/PERFORMANCE.md for the figures.
 
-// SHA256_Transform (one compression function call) exists only in OpenSSL's deprecated
-// low-level API, which is the point: it is the floor under any HMAC implementation.
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-
 #include <benchmark/benchmark.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <cstddef>
@@ -22,6 +17,7 @@
 #include "l402/encoding.hpp"
 #include "l402/macaroon.hpp"
 #include "l402/macaroon_format.hpp"
+#include "sha256_floor.hpp"
 
 namespace {
 
@@ -67,12 +63,7 @@ bool is_section_7_3_token(const Macaroon& macaroon) {
 
 // --- Floor -----------------------------------------------------------------------------------
 
-// SHA-256 compressions of HMAC-SHA256 with a key of at most 64 bytes and an `n`-byte message:
-// ipad block + ceil((n + 9) / 64) blocks of message and padding (0x80 byte, 8-byte length)
-// + opad block + one block for the 32-byte inner hash and its padding.
-constexpr std::size_t hmac_compressions(std::size_t message_size) {
-  return 1 + (message_size + 9 + 63) / 64 + 1 + 1;
-}
+using l402::bench::hmac_compressions;
 
 // The chain of a macaroon with first-party caveats only: key derivation
 // HMAC("macaroons-key-generator", root key), sig0 = HMAC(derived, identifier), one HMAC per
@@ -88,22 +79,7 @@ std::size_t chain_compressions(std::string_view root_key, std::string_view ident
 // message blocks) + 4 + 4 + 4 (caveats of 20, 35 and 32 bytes) = 21.
 constexpr std::size_t kTokenCompressions = 21;
 
-void BM_Floor_Sha256Transform(benchmark::State& state) {
-  const auto calls = static_cast<std::size_t>(state.range(0));
-  std::array<unsigned char, 64> block{};
-  for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<unsigned char>(i);
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  for (auto _ : state) {
-    for (std::size_t i = 0; i < calls; ++i) SHA256_Transform(&ctx, block.data());
-    benchmark::DoNotOptimize(ctx.h);
-    benchmark::ClobberMemory();
-  }
-  state.counters["compressions"] = static_cast<double>(calls);
-  state.counters["ns_per_compression"] =
-      benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsIterationInvariantRate |
-                                                         benchmark::Counter::kInvert);
-}
+void BM_Floor_Sha256Transform(benchmark::State& state) { l402::bench::sha256_floor(state); }
 BENCHMARK(BM_Floor_Sha256Transform)->Arg(1)->Arg(kTokenCompressions);
 
 // --- Verify ----------------------------------------------------------------------------------

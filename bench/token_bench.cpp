@@ -3,11 +3,7 @@
 // invoice exists. Measured against the SHA-256 compressions the same work cannot avoid.
 // See docs/PERFORMANCE.md.
 
-// SHA256_Transform (one compression) exists only in OpenSSL's deprecated low-level API.
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-
 #include <benchmark/benchmark.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <cstddef>
@@ -19,6 +15,7 @@
 #include "l402/crypto.hpp"
 #include "l402/keyring.hpp"
 #include "l402/token_header.hpp"
+#include "sha256_floor.hpp"
 
 namespace {
 
@@ -76,14 +73,8 @@ const l402::Target kTarget{kService, "add", {}};
 
 // --- Floor -----------------------------------------------------------------------------------
 
-// HMAC-SHA256 of an n-byte message when the key's pad blocks are precomputed: the message
-// blocks and the outer block of the inner hash.
-constexpr std::size_t hmac_compressions_precomputed(std::size_t message_size) {
-  return (message_size + 9 + 63) / 64 + 1;
-}
-constexpr std::size_t hmac_compressions(std::size_t message_size) {
-  return 2 + hmac_compressions_precomputed(message_size);
-}
+using l402::bench::hmac_compressions;
+using l402::bench::hmac_compressions_precomputed;
 
 // root key: HMAC(master, 46-byte label || token ID), pads precomputed           2
 // macaroon key: HMAC("macaroons-key-generator", root key), pads precomputed      2
@@ -96,19 +87,7 @@ constexpr std::size_t kVerifyCompressions =
     hmac_compressions(20) + hmac_compressions(35) + hmac_compressions(32) + 1;
 static_assert(kVerifyCompressions == 22);
 
-void BM_Floor_Sha256Transform(benchmark::State& state) {
-  const auto calls = static_cast<std::size_t>(state.range(0));
-  std::array<unsigned char, 64> block{};
-  for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<unsigned char>(i);
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  for (auto _ : state) {
-    for (std::size_t i = 0; i < calls; ++i) SHA256_Transform(&ctx, block.data());
-    benchmark::DoNotOptimize(ctx.h);
-    benchmark::ClobberMemory();
-  }
-  state.counters["compressions"] = static_cast<double>(calls);
-}
+void BM_Floor_Sha256Transform(benchmark::State& state) { l402::bench::sha256_floor(state); }
 BENCHMARK(BM_Floor_Sha256Transform)->Arg(kVerifyCompressions);
 
 // --- Verify ----------------------------------------------------------------------------------
