@@ -19,7 +19,6 @@
 // 1*SP after it, base64 in either alphabet with or without padding, hex of either case, and
 // every Authorization value considered (the first L402 one that parses wins, where Aperture
 // keeps the result of the last).
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -66,21 +65,6 @@ Result<void> check_value(std::string_view field, std::string_view value,
   return ok_result();
 }
 
-// The value of each hex digit of either case; kNotHex for every other byte.
-constexpr std::uint8_t kNotHex = 0x10;
-constexpr std::array<std::uint8_t, 256> make_hex_values() {
-  std::array<std::uint8_t, 256> values{};
-  for (auto& value : values) value = kNotHex;
-  for (int c = '0'; c <= '9'; ++c)
-    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c)
-    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c)
-    values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'A' + 10);
-  return values;
-}
-constexpr std::array<std::uint8_t, 256> kHexValues = make_hex_values();
-
 // 64 hex digits of either case into 32 bytes.
 Result<Hash256> decode_preimage(std::string_view field, std::string_view text,
                                 std::string_view what) {
@@ -93,9 +77,9 @@ Result<Hash256> decode_preimage(std::string_view field, std::string_view text,
   Hash256 preimage{};
   unsigned bad_seen = 0;
   for (std::size_t i = 0; i < preimage.size(); ++i) {
-    const std::uint8_t high = kHexValues[static_cast<unsigned char>(text[2 * i])];
-    const std::uint8_t low = kHexValues[static_cast<unsigned char>(text[2 * i + 1])];
-    bad_seen |= static_cast<unsigned>(high | low) & kNotHex;
+    const std::uint8_t high = hs::hex_digit_value(text[2 * i]);
+    const std::uint8_t low = hs::hex_digit_value(text[2 * i + 1]);
+    bad_seen |= static_cast<unsigned>(high | low) & hs::kNotHex;
     preimage[i] = static_cast<std::uint8_t>((high << 4) | (low & 0x0f));
   }
   if (bad_seen == 0) return preimage;

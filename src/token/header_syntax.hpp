@@ -68,11 +68,25 @@ inline bool is_forbidden_control(char c) {
   return (byte < 0x20 && byte != '\t') || byte == 0x7f;
 }
 
-// Value of a hex digit. Requires: is_hex_digit(c).
-inline std::uint8_t hex_value(char c) {
-  if (c <= '9') return static_cast<std::uint8_t>(c - '0');
-  if (c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
-  return static_cast<std::uint8_t>(c - 'a' + 10);
+// The value of a hex digit of either case, or kNotHex for any other byte (a table, so that a
+// run of digits decodes in one pass without branches).
+inline constexpr std::uint8_t kNotHex = 0x10;
+namespace detail {
+constexpr std::array<std::uint8_t, 256> make_hex_values() {
+  std::array<std::uint8_t, 256> values{};
+  for (auto& value : values) value = kNotHex;
+  for (int c = 0; c < 10; ++c)
+    values[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    values[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+    values[static_cast<std::size_t>('A' + c)] = static_cast<std::uint8_t>(10 + c);
+  }
+  return values;
+}
+inline constexpr std::array<std::uint8_t, 256> kHexValues = make_hex_values();
+}  // namespace detail
+inline std::uint8_t hex_digit_value(char c) {
+  return detail::kHexValues[static_cast<unsigned char>(c)];
 }
 
 inline char ascii_lower(char c) {
