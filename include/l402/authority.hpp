@@ -202,6 +202,9 @@ class Authority {
   const AuthorityOptions& options() const { return options_; }
 
  private:
+  // mint_for_invoice() for an offer check_offer() has accepted.
+  Result<MintedChallenge> mint_checked_offer(const Offer& offer, const IssuedInvoice& invoice,
+                                             std::uint64_t now) const;
   Denial deny(DenialCode code, std::string reason) const;
 
   const Keyring& keyring_;

@@ -1,11 +1,12 @@
 // Minting: a token ID carrying the active key's ID, a root key derived from the master key
 // (never stored), and the caveats of the offer in a fixed order:
 //
-//   services=a:0,b:1
-//   then per service, in the offer's order:
-//     <name>_capabilities=x,y       when capabilities is set (an empty list writes
-//     "<name>_capabilities=") <condition>=<value>           each constraint, in order
-//     <name>_valid_until=<seconds>  when valid_for_seconds > 0 (now + valid_for_seconds)
+//   1. services=a:0,b:1
+//   2. then per service, in the offer's order:
+//      - <name>_capabilities=x,y when capabilities is set (an empty list writes
+//        "<name>_capabilities=");
+//      - <condition>=<value> for each constraint, in order;
+//      - <name>_valid_until=<now + valid_for_seconds> when valid_for_seconds > 0.
 //
 // Aperture writes constraints in Go map order; a fixed order makes minting deterministic for
 // a given random source, which tests and reproducible challenges rely on.
@@ -14,6 +15,7 @@
 #include <limits>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "l402/authority.hpp"
 #include "l402/macaroon_format.hpp"
@@ -133,14 +135,11 @@ class CaveatWriter {
 Result<void> add_offer_caveats(Macaroon& macaroon, const Offer& offer, std::uint64_t now,
                                const MacaroonLimits& limits) {
   CaveatWriter writer(macaroon, limits);
-  std::string services;
-  for (const ServiceOffer& service : offer.services) {
-    if (!services.empty()) services += ',';
-    services += service.name;
-    services += ':';
-    services += std::to_string(service.tier);
-  }
-  L402_RETURN_IF_ERROR(writer.add(caveat::kServices, services));
+  std::vector<ServiceTier> services;
+  services.reserve(offer.services.size());
+  for (const ServiceOffer& service : offer.services)
+    services.push_back({service.name, service.tier});
+  L402_RETURN_IF_ERROR(writer.add(caveat::kServices, format_services(services)));
 
   std::string list;
   for (const ServiceOffer& service : offer.services) {
@@ -180,13 +179,19 @@ Result<MintedChallenge> Authority::mint(const Offer& offer, Msat price, std::uin
   L402_ASSIGN_OR_RETURN(const IssuedInvoice invoice,
                         invoices_.create_invoice(InvoiceRequest{price, offer.invoice_memo,
                                                                 offer.invoice_expiry_seconds}));
-  return mint_for_invoice(offer, invoice, now);
+  return mint_checked_offer(offer, invoice, now);
 }
 
 Result<MintedChallenge> Authority::mint_for_invoice(const Offer& offer,
                                                     const IssuedInvoice& invoice,
                                                     std::uint64_t now) const {
   L402_RETURN_IF_ERROR(check_offer(offer, now));
+  return mint_checked_offer(offer, invoice, now);
+}
+
+Result<MintedChallenge> Authority::mint_checked_offer(const Offer& offer,
+                                                      const IssuedInvoice& invoice,
+                                                      std::uint64_t now) const {
   const std::shared_ptr<const KeySet> keys = keyring_.current();
   const KeySet::Entry* key = keys->active();
   if (key == nullptr) return no_active_key();
