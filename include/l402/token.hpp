@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,7 +104,7 @@ enum class CaveatKind {
 // Classifies `condition` for `service`: "services", "<service>_capabilities",
 // "<service>_valid_until", or one of `limit_conditions`.
 CaveatKind classify_condition(std::string_view condition, std::string_view service,
-                              const std::vector<std::string>& limit_conditions);
+                              std::span<const std::string> limit_conditions);
 
 // Ok when `current` narrows (or equals) `previous` under `kind`. Errors: kInvalidArgument when
 // a value does not parse, kPermissionDenied ("widens ...") when `current` allows more.

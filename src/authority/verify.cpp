@@ -95,7 +95,7 @@ std::optional<Refusal> check_repetitions(const std::vector<std::string>& caveats
     const std::optional<CaveatParts> parts = split_caveat(caveat);
     if (!parts) continue;  // not "condition=value": not an L402 caveat
     const CaveatKind kind =
-        ti::classify_condition(parts->condition, target.service, target.limit_conditions);
+        classify_condition(parts->condition, target.service, target.limit_conditions);
     std::optional<std::string_view>* slot = nullptr;
     switch (kind) {
       case CaveatKind::kServices:

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,10 +10,6 @@
 #include "l402/token.hpp"
 
 namespace l402::token_internal {
-
-// classify_condition() with the limit conditions as a span (what Target carries).
-CaveatKind classify_condition(std::string_view condition, std::string_view service,
-                              std::span<const std::string> limit_conditions);
 
 // Checks a whole `services` value as parse_services() does and returns the tier of the first
 // entry named `name`, or nullopt when no entry names it.

@@ -148,20 +148,6 @@ std::string quote(std::string_view text) {
   return out;
 }
 
-CaveatKind classify_condition(std::string_view condition, std::string_view service,
-                              std::span<const std::string> limit_conditions) {
-  if (condition == caveat::kServices) return CaveatKind::kServices;
-  if (condition.size() > service.size() && condition.starts_with(service)) {
-    const std::string_view suffix = condition.substr(service.size());
-    if (suffix == caveat::kCapabilitiesSuffix) return CaveatKind::kCapabilities;
-    if (suffix == caveat::kValidUntilSuffix) return CaveatKind::kValidUntil;
-  }
-  for (const std::string& limit : limit_conditions) {
-    if (condition == limit) return CaveatKind::kLimit;
-  }
-  return CaveatKind::kOther;
-}
-
 Result<std::optional<std::uint8_t>> find_service_tier(std::string_view services,
                                                       std::string_view name) {
   std::optional<std::uint8_t> tier;
@@ -239,8 +225,17 @@ Result<std::uint64_t> parse_limit(std::string_view value) {
 }
 
 CaveatKind classify_condition(std::string_view condition, std::string_view service,
-                              const std::vector<std::string>& limit_conditions) {
-  return ti::classify_condition(condition, service, limit_conditions);
+                              std::span<const std::string> limit_conditions) {
+  if (condition == caveat::kServices) return CaveatKind::kServices;
+  if (condition.size() > service.size() && condition.starts_with(service)) {
+    const std::string_view suffix = condition.substr(service.size());
+    if (suffix == caveat::kCapabilitiesSuffix) return CaveatKind::kCapabilities;
+    if (suffix == caveat::kValidUntilSuffix) return CaveatKind::kValidUntil;
+  }
+  for (const std::string& limit : limit_conditions) {
+    if (condition == limit) return CaveatKind::kLimit;
+  }
+  return CaveatKind::kOther;
 }
 
 Result<void> caveat_narrows(CaveatKind kind, std::string_view previous, std::string_view current) {
