@@ -52,15 +52,6 @@ Error invalid(std::string message) {
 
 Error internal(std::string message) { return Error(ErrorCode::kInternal, std::move(message)); }
 
-Result<std::int64_t> amount_to_sql(Msat amount, std::string_view what) {
-  if (amount.value() > kInt64Max) {
-    return invalid(std::string(what) + " of " + std::to_string(amount.value()) +
-                   " msat is above the largest storable amount (" + std::to_string(kInt64Max) +
-                   " msat)");
-  }
-  return static_cast<std::int64_t>(amount.value());
-}
-
 Result<Hash256> hash_from_sql(std::string_view bytes, std::string_view column) {
   Hash256 out{};
   if (bytes.size() != out.size()) {
@@ -367,7 +358,8 @@ Result<std::vector<RevocationEntry>> PostgresStore::load_revocations(std::uint64
 // ---- Ledger ---------------------------------------------------------------------------------
 
 Result<void> PostgresStore::record_challenge(const IssuedChallenge& challenge) {
-  L402_ASSIGN_OR_RETURN(const std::int64_t price, amount_to_sql(challenge.price, "a price"));
+  L402_ASSIGN_OR_RETURN(const std::int64_t price,
+                        schema::stored_amount(challenge.price, "record_challenge"));
   Params params;
   params.bytes(as_view(challenge.token_id))
       .bytes(as_view(challenge.payment_hash))
@@ -394,7 +386,8 @@ Result<void> PostgresStore::record_paid_requests(std::span<const PaidRequest> re
   std::vector<std::int64_t> revenues;
   revenues.reserve(requests.size());
   for (const PaidRequest& request : requests) {
-    L402_ASSIGN_OR_RETURN(const std::int64_t revenue, amount_to_sql(request.price, "a price"));
+    L402_ASSIGN_OR_RETURN(const std::int64_t revenue,
+                          schema::stored_amount(request.price, "record_paid_requests"));
     revenues.push_back(revenue);
   }
   if (requests.empty()) return ok_result();
@@ -442,7 +435,7 @@ Result<std::optional<PaidToken>> PostgresStore::find_paid_token(const TokenId& t
 
 Result<void> PostgresStore::record_settlement(const Settlement& settlement) {
   L402_ASSIGN_OR_RETURN(const std::int64_t amount,
-                        amount_to_sql(settlement.amount, "a settled amount"));
+                        schema::stored_amount(settlement.amount, "record_settlement"));
   Params params;
   params.bytes(as_view(settlement.payment_hash)).int64(amount).int64(settlement.settled_at);
   L402_RETURN_IF_ERROR(

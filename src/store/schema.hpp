@@ -39,10 +39,14 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "l402/amount.hpp"
 #include "l402/keyring.hpp"
+#include "l402/result.hpp"
 
 namespace l402::store_schema {
 
@@ -186,6 +190,21 @@ inline std::optional<KeyState> parse_key_state(std::string_view name) {
   if (name == "verify-only") return KeyState::kVerifyOnly;
   if (name == "retired") return KeyState::kRetired;
   return std::nullopt;
+}
+
+// Amounts are msat in BIGINT: the largest a column holds.
+inline constexpr std::uint64_t kMaxStoredAmount =
+    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+// `amount` as the signed value a column stores; kInvalidArgument above kMaxStoredAmount, with
+// `what` (e.g. "record_challenge") naming the call.
+inline Result<std::int64_t> stored_amount(Msat amount, std::string_view what) {
+  if (amount.value() > kMaxStoredAmount) {
+    return Error(ErrorCode::kInvalidArgument,
+                 std::string(what) + ": " + std::to_string(amount.value()) +
+                     " msat is more than the store holds (2^63-1 msat)");
+  }
+  return static_cast<std::int64_t>(amount.value());
 }
 
 }  // namespace l402::store_schema

@@ -41,11 +41,11 @@ using sqlite::query_int;
 using sqlite::rollback_if_open;
 using sqlite::Statement;
 using SteadyClock = std::chrono::steady_clock;
+using store_schema::kMaxStoredAmount;
+using store_schema::stored_amount;
 
 // How often wait_for_change() looks for commits made outside this Store object.
 constexpr std::chrono::milliseconds kWatchInterval(100);
-constexpr std::uint64_t kMaxStoredAmount =
-    static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 // The state of keys and revocations in one string: changes when either changes.
 constexpr std::string_view kFingerprintSql =
@@ -62,15 +62,6 @@ std::string key_id_text(KeyId id) {
       static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
       static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
   return hex::encode({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
-}
-
-Result<std::int64_t> stored_amount(Msat amount, std::string_view what) {
-  if (amount.value() > kMaxStoredAmount) {
-    return Error(ErrorCode::kInvalidArgument,
-                 std::string(what) + ": " + std::to_string(amount.value()) +
-                     " msat is more than the store holds (2^63-1 msat)");
-  }
-  return static_cast<std::int64_t>(amount.value());
 }
 
 std::uint64_t to_unsigned(std::int64_t value) {
