@@ -67,6 +67,7 @@ struct DevnetOptions {
 // One invoice as the node keeps it.
 struct DevnetInvoice {
   InvoiceStatus status;
+  std::string account;  // the one credited on payment
   Hash256 preimage{};
   Hash256 payment_addr{};  // the payment secret (`s`)
   std::string memo;
@@ -77,6 +78,7 @@ struct DevnetInvoice {
 };
 
 struct DevnetInvoiceRequest {
+  std::string account = "default";  // credited when the invoice is paid
   std::optional<Msat> amount;  // nullopt: any-amount invoice
   std::string memo;
   std::optional<Hash256> description_hash;  // writes `h` instead of `d`
@@ -167,6 +169,8 @@ struct DevnetServerOptions {
   std::size_t max_connections = 1024;
   std::size_t max_body_bytes = 64 * 1024;
   std::chrono::milliseconds idle_timeout{60'000};
+  // The `version` getinfo reports; LND clients choose their payment API by it.
+  std::string reported_version = "0.19.3-beta devnet";
 };
 
 // LND's REST API in front of a DevnetNode: GET /v1/getinfo, POST /v1/invoices,
