@@ -158,8 +158,8 @@ class Backend : public InvoiceSource {
   // credential), kInternal (an answer we cannot read).
   virtual Result<NodeInfo> get_info() = 0;
 
-  // Errors as get_info, and kInvalidArgument for a zero amount, an empty or overlong memo or
-  // an expiry of 0.
+  // Errors as get_info, and kInvalidArgument for a zero amount, an overlong memo or an
+  // expiry of 0.
   Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override = 0;
 
   // Errors as get_info, and kNotFound for an invoice the node does not know.
@@ -211,7 +211,8 @@ struct ClnOptions {
   std::chrono::milliseconds call_timeout{10'000};
   std::size_t max_idle_connections = 4;
   std::chrono::milliseconds reconnect_delay{250};
-  // Labels of the invoices we create start with this, followed by the payment hash in hex.
+  // Labels of the invoices we create: this prefix and 32 random hex digits (the payment
+  // hash is not known before the node answers).
   std::string label_prefix = "l402-";
 };
 
