@@ -16,6 +16,7 @@
 // Files in the data directory:
 //   node.key        the node's secp256k1 private key (mode 0600)
 //   devnet.sqlite   invoices, payments, accounts
+//   devnet.lock     held (flock) while a node has the directory open: one node per directory
 //   macaroon.key    root key of the node's macaroons (mode 0600)
 //   admin.macaroon  macaroon of the "default" account (LND's name for the file)
 //   <account>.macaroon  one per further account
@@ -121,11 +122,14 @@ class DevnetNode {
   // verification") for a macaroon the node did not mint or one altered since.
   virtual Result<std::string> authenticate(std::span<const std::uint8_t> macaroon) const = 0;
 
-  // Errors: kInvalidArgument (amount of zero, memo too long, expiry 0 or over the limit,
-  // both memo-as-description and hash wrong sizes), kAlreadyExists ("invoice with payment
-  // hash already exists") for a reused preimage.
+  // Errors: kInvalidArgument (amount of zero, memo too long or not UTF-8, expiry 0 or over
+  // the limit, cltv_expiry over 65535; a cltv_expiry of 0 means LND's default, 80),
+  // kAlreadyExists ("invoice with payment hash already exists") for a reused preimage,
+  // kNotFound for an unknown account.
   virtual Result<DevnetInvoice> add_invoice(const DevnetInvoiceRequest& request) = 0;
-  // Errors: kNotFound ("unable to locate invoice").
+  // Errors: kNotFound ("unable to locate invoice"). An open invoice past its expiry is
+  // reported kCanceled, as LND cancels it. Open invoices that expired over 24 h ago are
+  // deleted from time to time, so that unpaid invoices do not accumulate.
   virtual Result<DevnetInvoice> lookup_invoice(const Hash256& payment_hash) const = 0;
   // Invoices with add_index > after_add_index (ascending add_index), at most `limit`.
   virtual Result<std::vector<DevnetInvoice>> invoices_added_after(std::uint64_t after_add_index,
@@ -136,6 +140,10 @@ class DevnetNode {
 
   // Calls `listener` on every invoice added or settled from now on, in index order, on the
   // thread that made the change (after it is durable). Returns an id for unsubscribe().
+  // Listeners run one at a time and never under the node's storage lock: a listener may call
+  // the node's const methods (lookups, listings, balance, info), but must not call
+  // add_invoice, pay, subscribe or unsubscribe (that deadlocks), and should return quickly
+  // (the writer that made the change waits for it).
   using InvoiceListener = std::function<void(const DevnetInvoice&)>;
   virtual std::uint64_t subscribe(InvoiceListener listener) = 0;
   // Once it returns, the listener is not running and will not run again.
