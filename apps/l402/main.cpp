@@ -1,11 +1,13 @@
-// l402: the buyer's command line. For now: macaroon, invoice and token tools.
+// l402: the buyer's command line: pay invoices, run devnet, inspect macaroons, invoices, tokens.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
+#include "devnet_command.hpp"
 #include "exit_codes.hpp"
 #include "invoice_command.hpp"
 #include "macaroon_command.hpp"
+#include "pay_command.hpp"
 #include "token_command.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +18,8 @@ int main(int argc, char** argv) {
   l402::cli::add_macaroon_command(app, exit_code);
   l402::cli::add_invoice_command(app, exit_code);
   l402::cli::add_token_command(app, exit_code);
+  l402::cli::add_pay_command(app, exit_code);
+  l402::cli::add_devnet_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
