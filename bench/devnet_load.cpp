@@ -4,6 +4,10 @@
 // are throughput under concurrency and tail latency.
 //
 //   devnet_load [--seconds S] [--clients N] [--server-threads N]
+//   devnet_load --serve S [--server-threads N]
+//
+// --serve only runs devnet's REST server for S seconds and prints its URL and the hex of the
+// default account's macaroon, for an outside load generator (bench/devnet_wrk.sh runs wrk).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,13 +15,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "l402/devnet.hpp"
+#include "l402/encoding.hpp"
 #include "l402/lightning.hpp"
 
 namespace {
@@ -101,9 +108,11 @@ int main(int argc, char** argv) {
   double seconds = 10;
   std::size_t clients = 8;
   std::size_t server_threads = 2;
+  double serve_seconds = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--seconds") == 0) seconds = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--clients") == 0) clients = std::strtoul(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--serve") == 0) serve_seconds = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--server-threads") == 0) {
       server_threads = std::strtoul(argv[i + 1], nullptr, 10);
     }
@@ -124,6 +133,19 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::fprintf(stderr, "devnet server: %s\n", server.error().message().c_str());
     return 1;
+  }
+  if (serve_seconds > 0) {
+    std::ifstream macaroon((*node)->macaroon_path("default"), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(macaroon),
+                            std::istreambuf_iterator<char>()};
+    std::printf("%s %s\n", (*server)->url().c_str(), l402::hex::encode(bytes).c_str());
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::duration<double>(serve_seconds));
+    server->reset();
+    node->reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return 0;
   }
   auto connect = [&](const std::string& account) {
     l402::LndOptions lnd;

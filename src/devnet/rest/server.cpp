@@ -472,6 +472,10 @@ class RestServer final : public DevnetRestServer {
       socket.close(ignored);
     } else {
       state_->connections.fetch_add(1);
+      // Streams are written as several small writes (headers, then one chunk per message):
+      // with Nagle's algorithm each waits for the client's delayed ACK, 40 ms a message.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       if (state_->tls) {
         using TlsStream = beast::ssl_stream<beast::tcp_stream>;
         std::make_shared<Session<TlsStream>>(
