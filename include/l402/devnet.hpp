@@ -80,7 +80,7 @@ struct DevnetInvoice {
 
 struct DevnetInvoiceRequest {
   std::string account = "default";  // credited when the invoice is paid
-  std::optional<Msat> amount;  // nullopt: any-amount invoice
+  std::optional<Msat> amount;       // nullopt: any-amount invoice
   std::string memo;
   std::optional<Hash256> description_hash;  // writes `h` instead of `d`
   std::optional<Hash256> preimage;          // the node draws one when absent

@@ -55,8 +55,8 @@ struct InvoiceStatus {
   Hash256 payment_hash{};
   InvoiceState state = InvoiceState::kOpen;
   std::string bolt11;
-  std::optional<Msat> amount;  // requested; nullopt for an any-amount invoice
-  Msat amount_paid;            // received; may exceed `amount`
+  std::optional<Msat> amount;    // requested; nullopt for an any-amount invoice
+  Msat amount_paid;              // received; may exceed `amount`
   std::uint64_t created_at = 0;  // Unix seconds
   std::uint64_t settled_at = 0;  // Unix seconds; 0 unless settled
   // The node's sequence number for settlements (LND settle_index, CLN pay_index), from 1;
@@ -127,8 +127,8 @@ enum class PaymentState { kUnknown, kInFlight, kSucceeded, kFailed };
 
 struct PaymentStatus {
   PaymentState state = PaymentState::kUnknown;
-  std::optional<Payment> payment;       // when kSucceeded
-  std::optional<PayFailure> failure;    // when kFailed
+  std::optional<Payment> payment;     // when kSucceeded
+  std::optional<PayFailure> failure;  // when kFailed
 };
 
 // ---- Settlement subscriptions ----------------------------------------------------------
@@ -229,8 +229,7 @@ class AsyncBackend {
   // `backend` and `pool` must outlive this object and any call in flight.
   AsyncBackend(Backend& backend, WorkerPool& pool) : backend_(backend), pool_(pool) {}
 
-  bool try_create_invoice(InvoiceRequest request,
-                          std::function<void(Result<IssuedInvoice>)> done);
+  bool try_create_invoice(InvoiceRequest request, std::function<void(Result<IssuedInvoice>)> done);
   bool try_lookup_invoice(const Hash256& payment_hash,
                           std::function<void(Result<InvoiceStatus>)> done);
   bool try_pay(PayRequest request, std::function<void(PayOutcome)> done);
