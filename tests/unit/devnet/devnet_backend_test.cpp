@@ -10,33 +10,12 @@
 
 #include "devnet_test_node.hpp"
 #include "l402/bolt11.hpp"
+#include "lightning_test_helpers.hpp"
 
 namespace l402::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Collects settlements for a test to wait on.
-class Recorder {
- public:
-  SettlementHandler handler() {
-    return [this](const InvoiceStatus& settled) {
-      std::lock_guard lock(mutex_);
-      settled_.push_back(settled);
-      changed_.notify_all();
-    };
-  }
-  std::vector<InvoiceStatus> wait_for(std::size_t count, std::chrono::milliseconds limit = 10s) {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, limit, [&] { return settled_.size() >= count; });
-    return settled_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<InvoiceStatus> settled_;
-};
 
 class DevnetBackendTest : public DevnetNodeTest {
  protected:
@@ -118,7 +97,7 @@ TEST_F(DevnetBackendTest, SubscriptionReplaysThenDeliversLiveWithoutDuplicates) 
   ASSERT_TRUE(pay(first));
   ASSERT_TRUE(pay(second));
 
-  Recorder recorder;
+  SettlementRecorder recorder;
   ASSERT_OK_AND_ASSIGN(auto subscription, receiver_->subscribe_settlements(0, recorder.handler()));
   ASSERT_EQ(recorder.wait_for(2).size(), 2u);
 
@@ -143,7 +122,7 @@ TEST_F(DevnetBackendTest, SubscriptionResumesAfterTheGivenIndex) {
   const IssuedInvoice second = issue(2'000);
   ASSERT_TRUE(pay(first));
   ASSERT_TRUE(pay(second));
-  Recorder recorder;
+  SettlementRecorder recorder;
   ASSERT_OK_AND_ASSIGN(auto subscription, receiver_->subscribe_settlements(1, recorder.handler()));
   std::vector<InvoiceStatus> settled = recorder.wait_for(2, 300ms);
   ASSERT_EQ(settled.size(), 1u);
@@ -159,7 +138,7 @@ TEST_F(DevnetBackendTest, SettlementsDuringTheReplayAreDeliveredOnceInOrder) {
   for (std::size_t i = 0; i < kBefore; ++i)
     ASSERT_TRUE(payer_->pay(pay_request(invoices[i].bolt11)).ok());
 
-  Recorder recorder;
+  SettlementRecorder recorder;
   std::thread paying([&] {
     auto rich = open_devnet_backend(*node_, "rich");
     for (std::size_t i = kBefore; i < kBefore + kDuring; ++i) {
@@ -176,7 +155,7 @@ TEST_F(DevnetBackendTest, SettlementsDuringTheReplayAreDeliveredOnceInOrder) {
 
 TEST_F(DevnetBackendTest, SubscriptionSkipsOtherAccountsSettlements) {
   auto payer_receiver = open_devnet_backend(*node_, "payer");
-  Recorder recorder;
+  SettlementRecorder recorder;
   ASSERT_OK_AND_ASSIGN(auto subscription, receiver_->subscribe_settlements(0, recorder.handler()));
   Result<IssuedInvoice> theirs = payer_receiver->create_invoice({Msat(1'000), "theirs", 600});
   ASSERT_OK(theirs);

@@ -5,16 +5,13 @@
 #include <memory>
 
 #include "backend_conformance.hpp"
+#include "devnet_terms.hpp"
 #include "l402/devnet.hpp"
 #include "l402/lightning.hpp"
 #include "temp_dir.hpp"
 
 namespace l402::test {
 namespace {
-
-constexpr Msat kPayerBalance(50'000'000);
-constexpr Msat kFeeBase(1000);
-constexpr std::uint32_t kFeePpm = 1000;
 
 class DevnetOverLndHarness {
  public:
@@ -26,21 +23,15 @@ class DevnetOverLndHarness {
 
   Backend& receiver() { return *receiver_; }
   Backend& payer() { return *payer_; }
-  Msat payer_balance() const { return kPayerBalance; }
-  Msat routing_fee(Msat amount) const {
-    return Msat(kFeeBase.value() + (amount.value() * kFeePpm + 999'999) / 1'000'000);
-  }
+  Msat payer_balance() const { return kDevnetPayerBalance; }
+  Msat routing_fee(Msat amount) const { return devnet_routing_fee(amount); }
 
  private:
   DevnetOverLndHarness() = default;
 
   bool open() {
-    DevnetOptions options;
-    options.data_dir = dir_.file("devnet");
-    options.accounts = {{"payer", kPayerBalance}};
-    options.fee_base = kFeeBase;
-    options.fee_ppm = kFeePpm;
-    Result<std::unique_ptr<DevnetNode>> node = DevnetNode::open(options);
+    Result<std::unique_ptr<DevnetNode>> node =
+        DevnetNode::open(conformance_devnet_options(dir_.file("devnet")));
     EXPECT_OK(node);
     if (!node.ok()) return false;
     node_ = std::move(*node);
