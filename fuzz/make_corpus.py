@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/<target>/ from the vectors of
 docs l402-protocol.md sections 6 and 7, the BOLT 11 vectors of tests/data/bolt11_vectors.jsonl
-(lightning-backends.md section 1.10) and a few edge cases.
+(lightning-backends.md section 1.10), the recorded LND responses of tests/data/lnd/, Core
+Lightning replies in the shapes of tests/support/cln/fake_lightningd_rpc.cpp, LND-convention
+request bodies and queries, and a few edge cases.
 
 The output is committed; rerun after changing this file:  python3 fuzz/make_corpus.py
 Existing seed files of the same name are overwritten; other files are left alone (a crash
 reproducer committed next to the seeds survives).
 """
 import base64
+import hashlib
 import json
 import os
 import sys
@@ -15,6 +18,7 @@ import sys
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 BOLT11_VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
                               "bolt11_vectors.jsonl")
+LND_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "lnd")
 
 
 def b64any(text):
@@ -175,6 +179,185 @@ def bolt11_seeds():
     return seeds
 
 
+# --- Lightning node replies and devnet requests ------------------------------------------------
+# The first byte of each seed chooses the function of the target (see its .cpp).
+
+PREIMAGE_A = bytes(range(1, 33))
+HASH_A = hashlib.sha256(PREIMAGE_A).digest()
+NODE_ID = "02" + "11" * 32
+
+
+def lnd_file(name):
+    with open(os.path.join(LND_DATA, name), "rb") as f:
+        return f.read()
+
+
+def lnd_json_seeds():
+    """lnd_json_parse: 0 getinfo, 1 addinvoice, 2 invoice, 3 invoice page, 4 send response,
+    5 invoice stream line, 6 payment stream line, 7 error body, 8 splitter (next byte: limit and
+    chunk sizes), 9 version."""
+    seeds = {}
+    for name in ("getinfo", "getinfo_testnet4", "getinfo_v0_7"):
+        seeds[name] = b"\x00" + lnd_file(name + ".json")
+    seeds["add_invoice"] = b"\x01" + lnd_file("add_invoice.json")
+    for name in ("invoice_accepted_hold", "invoice_amp_settled", "invoice_canceled",
+                 "invoice_open_any_amount", "invoice_settled_full", "invoice_v0_4_settled"):
+        seeds[name] = b"\x02" + lnd_file(name + ".json")
+    seeds["list_invoices"] = b"\x03" + lnd_file("list_invoices.json")
+    seeds["send_response_ok"] = b"\x04" + lnd_file("send_response_ok.json")
+    seeds["send_response_failed"] = b"\x04" + lnd_file("send_response_failed.json")
+    for name in ("subscribe_stream",):
+        for i, line in enumerate(lnd_file(name + ".ndjson").splitlines()):
+            seeds["%s_line%d" % (name, i)] = b"\x05" + line
+    for name in ("pay_stream_succeeded", "pay_stream_failed_no_route", "pay_stream_error_last"):
+        for i, line in enumerate(lnd_file(name + ".ndjson").splitlines()):
+            seeds["%s_line%d" % (name, i)] = b"\x06" + line
+    seeds["stream_unary_error"] = b"\x06" + lnd_file("error_not_found.json")
+    for name in ("error_already_paid", "error_macaroon", "error_not_found", "error_stream_shape",
+                 "error_v1_gateway"):
+        seeds[name] = b"\x07" + lnd_file(name + ".json")
+    seeds["error_html"] = b"\x07<html><body>502 Bad Gateway</body></html>"
+    # Splitter: limit 4096 in pieces, limit 200 (the long lines overflow), CRLF and blank lines.
+    seeds["split_subscribe_stream"] = b"\x08\x03" + lnd_file("subscribe_stream.ndjson")
+    seeds["split_pay_stream_4096"] = b"\x08\x07" + lnd_file("pay_stream_succeeded.ndjson")
+    seeds["split_pay_stream_200"] = b"\x08\x02" + lnd_file("pay_stream_failed_no_route.ndjson")
+    seeds["split_crlf_blank"] = (b"\x08\x0b" + b"\r\n\n" +
+                                 lnd_file("error_stream_shape.json").strip() + b"\r\n\r\n" +
+                                 b'{"result":' + lnd_file("invoice_settled_full.json").strip() +
+                                 b"}\r\n{\"partial\"")
+    for name, version in (("version_current", "0.18.3-beta commit=v0.18.3-beta"),
+                          ("version_old", "0.9.2-beta"), ("version_rc", "0.19.0-beta.rc1"),
+                          ("version_two_parts", "1.0"), ("version_bad", "v0.18")):
+        seeds[name] = b"\x09" + version.encode()
+    return seeds
+
+
+def cln_reply(result=None, error=None, rid="l402:getinfo#1"):
+    reply = {"jsonrpc": "2.0", "id": rid}
+    if error is not None:
+        reply["error"] = error
+    else:
+        reply["result"] = result
+    return json.dumps(reply, separators=(",", ":"))
+
+
+def cln_json_rpc_seeds():
+    """cln_json_rpc_parse: 0 framer (next byte: limit and chunk sizes), 1 parse_reply, 2 the
+    result readers on a JSON value."""
+    with open(BOLT11_VECTORS, encoding="utf-8") as f:
+        bolt11 = json.loads(f.readline())["invoice"]
+    getinfo = {"id": NODE_ID, "alias": "fuzzy", "color": "111111", "num_peers": 0,
+               "address": [], "binding": [{"type": "local socket", "socket": "/tmp/rpc"}],
+               "version": "v24.08", "blockheight": 120, "network": "regtest",
+               "fees_collected_msat": 0, "lightning-dir": "/tmp",
+               "our_features": {"init": "08a0000a8a59a1", "node": "88a0000a8a59a1", "channel": "",
+                                "invoice": "02000002024100"}}
+    getinfo_syncing = dict(getinfo, network="testnet4",
+                           warning_bitcoind_sync="Bitcoind is not up-to-date with network.")
+    invoice = {"bolt11": bolt11, "payment_hash": HASH_A.hex(),
+               "payment_secret": "22" * 32, "expires_at": 1700003600, "created_index": 1}
+    unpaid = {"label": "l402-1", "bolt11": bolt11, "payment_hash": HASH_A.hex(),
+              "status": "unpaid", "description": "coffee", "expires_at": 1700003600,
+              "created_index": 1, "amount_msat": 100000}
+    paid = dict(unpaid, status="paid", updated_index=2, pay_index=1, amount_received_msat=100000,
+                paid_at=1700000200, payment_preimage=PREIMAGE_A.hex())
+    legacy_paid = dict(paid, amount_msat="100000msat", amount_received_msat="100000msat")
+    xpay = {"payment_preimage": PREIMAGE_A.hex(), "failed_parts": 0, "successful_parts": 1,
+            "amount_msat": 100000, "amount_sent_msat": 100101}
+    pay = {"payment_preimage": PREIMAGE_A.hex(), "destination": NODE_ID,
+           "payment_hash": HASH_A.hex(), "created_at": 1700000100, "parts": 1,
+           "amount_msat": 100000, "amount_sent_msat": "100101msat", "status": "complete"}
+    complete = {"created_index": 1, "payment_hash": HASH_A.hex(), "status": "complete",
+                "destination": NODE_ID, "created_at": 1700000100, "bolt11": bolt11,
+                "amount_sent_msat": 100101, "completed_at": 1700000100, "amount_msat": 100000,
+                "preimage": PREIMAGE_A.hex(), "number_of_parts": 1}
+    pending = {"created_index": 2, "payment_hash": HASH_A.hex(), "status": "pending",
+               "destination": NODE_ID, "created_at": 1700000100, "bolt11": bolt11,
+               "amount_sent_msat": 100101}
+    failed = dict(pending, status="failed", created_index=3)
+    pay_error = {"code": 205, "message": "Could not find a route",
+                 "data": {"getroute_tries": 1, "sendpay_tries": 0}}
+    replies = {
+        "getinfo": cln_reply(getinfo),
+        "getinfo_syncing": cln_reply(getinfo_syncing, rid=7),
+        "invoice": cln_reply(invoice, rid="l402:invoice#2"),
+        "listinvoices_unpaid": cln_reply({"invoices": [unpaid]}, rid="l402:listinvoices#3"),
+        "listinvoices_paid": cln_reply({"invoices": [paid]}, rid="l402:listinvoices#4"),
+        "listinvoices_empty": cln_reply({"invoices": []}, rid="l402:listinvoices#5"),
+        "xpay": cln_reply(xpay, rid="l402:xpay#6"),
+        "pay": cln_reply(pay, rid="l402:pay#7"),
+        "listpays_complete": cln_reply({"pays": [failed, complete]}, rid="l402:listpays#8"),
+        "listpays_pending": cln_reply({"pays": [failed, pending]}, rid="l402:listpays#9"),
+        "error_pay": cln_reply(error=pay_error, rid="l402:xpay#10"),
+        "error_params": cln_reply(error={"code": -32602, "message": "missing required parameter: label"},
+                                  rid="l402:invoice#11"),
+    }
+    seeds = {}
+    for name, text in replies.items():
+        seeds["reply_" + name] = b"\x01" + text.encode()
+    # Streams: two replies in pieces with the 4 MiB limit, a pretty-printed one (lightningd's
+    # own framing) with limit 256, an error reply after blank lines with limit 16.
+    seeds["stream_two_replies"] = (b"\x00\x03" + replies["getinfo"].encode() + b"\n\n" +
+                                   replies["listinvoices_paid"].encode() + b"\n\n")
+    seeds["stream_pretty_256"] = (b"\x00\x02" +
+                                  json.dumps(json.loads(replies["xpay"]), indent=3).encode() +
+                                  b"\n\n" + replies["error_params"].encode() + b"\n\n{\"jsonrpc\"")
+    seeds["stream_blank_lines_16"] = b"\x00\x01\n\n \r\n\n{\"id\":1,\"result\":{}}\n\n"
+    seeds["stream_many_pieces"] = (b"\x00\x07" + replies["listpays_complete"].encode() + b"\n\n" +
+                                   replies["error_pay"].encode() + b"\n\n\n")
+    for name, value in (("getinfo", getinfo_syncing), ("listinvoices_legacy", {"invoices": [legacy_paid]}),
+                        ("listpays_failed", {"pays": [failed]}), ("msat_string", "5000msat"),
+                        ("msat_number", 18446744073709551615), ("msat_negative", -1)):
+        seeds["result_" + name] = b"\x02" + json.dumps(value, separators=(",", ":")).encode()
+    return seeds
+
+
+def devnet_request_seeds():
+    """devnet_request_parse: 0 JSON body, 1 path parameter, 2 query string, 3 query value."""
+    with open(BOLT11_VECTORS, encoding="utf-8") as f:
+        bolt11 = json.loads(f.readline())["invoice"]
+    bodies = {
+        "add_invoice": {"value_msat": "100000", "memo": "L402 access", "expiry": "3600",
+                        "r_preimage": base64.b64encode(PREIMAGE_A).decode(),
+                        "description_hash": base64.urlsafe_b64encode(HASH_A).decode().rstrip("="),
+                        "cltv_expiry": 80},
+        "add_invoice_camel": {"valueMsat": 100000, "memo": None, "expiry": 3600.0,
+                              "rPreimage": base64.b64encode(PREIMAGE_A).decode()},
+        "send_payment_v2": {"payment_request": bolt11, "timeout_seconds": 60,
+                            "fee_limit_msat": "1000", "no_inflight_updates": True, "amt_msat": "5000"},
+        "send_payment_sync": {"payment_request": bolt11, "fee_limit": {"fixed_msat": "1000"},
+                              "amt": "5"},
+        "fee_limit_percent": {"paymentRequest": bolt11, "feeLimit": {"percent": 1, "fixed": None}},
+        "wrong_types": {"value": 1.5, "timeout_seconds": "2147483648", "memo": 7,
+                        "no_inflight_updates": "true", "fee_limit": []},
+        "int64_extremes": {"value": "-9223372036854775808", "amt": 9223372036854775807,
+                           "cltv_expiry": "18446744073709551615", "expiry": -1e3},
+    }
+    seeds = {}
+    for name, body in bodies.items():
+        seeds["body_" + name] = b"\x00" + json.dumps(body, separators=(",", ":")).encode()
+    seeds["body_empty"] = b"\x00"
+    seeds["body_whitespace"] = b"\x00 \r\n"
+    seeds["body_array"] = b"\x00[1,2]"
+    hash_b64 = base64.b64encode(HASH_A).decode()
+    for name, path in (("hash_base64", hash_b64.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")),
+                       ("hash_url_safe", base64.urlsafe_b64encode(HASH_A).decode()),
+                       ("hash_hex", HASH_A.hex()), ("plus", "a+b%20c"), ("bad_hex", "%G1"),
+                       ("truncated", "ab%4"), ("lower_upper", "%2f%2F")):
+        seeds["path_" + name] = b"\x01" + path.encode()
+    for name, query in (("list_invoices", "index_offset=5&num_max_invoices=10&reversed=true"),
+                        ("camel", "indexOffset=2&pendingOnly=1&creationDateStart=1700000000"),
+                        ("subscribe", "add_index=3&settle_index=0"),
+                        ("repeated", "a=1&a=2&&b=x%3D+y&c"), ("bad_escape", "reversed=%zz"),
+                        ("too_big", "index_offset=18446744073709551616")):
+        seeds["query_" + name] = b"\x02" + query.encode()
+    for name, value in (("max", "18446744073709551615"), ("overflow", "18446744073709551616"),
+                        ("zeros", "007"), ("true", "true"), ("t_upper", "T"), ("empty", ""),
+                        ("negative", "-1"), ("snake", "num_max_invoices")):
+        seeds["value_" + name] = b"\x03" + value.encode()
+    return seeds
+
+
 def corpora():
     std = lambda b: base64.b64encode(b).decode()
     url = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
@@ -233,6 +416,9 @@ def corpora():
         "l402_73_json": L402_73_JSON, "l402_72_hex_upper": L402_72_HEX.upper(),
     }
     yield "bolt11_decode", bolt11_seeds()
+    yield "lnd_json_parse", lnd_json_seeds()
+    yield "cln_json_rpc_parse", cln_json_rpc_seeds()
+    yield "devnet_request_parse", devnet_request_seeds()
 
 
 def main():

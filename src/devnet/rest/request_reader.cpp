@@ -224,9 +224,13 @@ Result<std::uint64_t> parse_uint64_text(std::string_view text, std::string_view 
 }
 
 Result<bool> parse_bool_text(std::string_view text, std::string_view field) {
-  if (text == "true" || text == "1" || text == "True" || text == "TRUE" || text == "t") return true;
+  // Exactly the spellings of Go's strconv.ParseBool, which grpc-gateway uses.
+  if (text == "true" || text == "1" || text == "True" || text == "TRUE" || text == "t" ||
+      text == "T") {
+    return true;
+  }
   if (text == "false" || text == "0" || text == "False" || text == "FALSE" || text == "f" ||
-      text.empty()) {
+      text == "F") {
     return false;
   }
   return Error(ErrorCode::kInvalidArgument, "type mismatch, parameter: " + std::string(field) +

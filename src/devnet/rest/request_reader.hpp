@@ -61,7 +61,8 @@ Result<std::map<std::string, std::string, std::less<>>> parse_query(std::string_
 std::optional<std::string> query_value(const std::map<std::string, std::string, std::less<>>& query,
                                        std::string_view proto_name);
 
-// Decimal uint64 / bool ("true"/"false"/"1"/"0") as grpc-gateway reads query parameters.
+// Decimal uint64 / bool (Go's strconv.ParseBool spellings) as grpc-gateway reads query
+// parameters.
 Result<std::uint64_t> parse_uint64_text(std::string_view text, std::string_view field);
 Result<bool> parse_bool_text(std::string_view text, std::string_view field);
 

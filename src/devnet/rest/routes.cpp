@@ -287,8 +287,13 @@ class Handler {
         flags[i] = *value;
       }
     }
-    const auto [index_offset, requested_max, created_from, created_to] = numbers;
-    const auto [pending_only, reversed] = flags;
+    // Plain copies, not structured bindings: the lambda below captures them.
+    const std::uint64_t index_offset = numbers[0];
+    const std::uint64_t requested_max = numbers[1];
+    const std::uint64_t created_from = numbers[2];
+    const std::uint64_t created_to = numbers[3];
+    const bool pending_only = flags[0];
+    const bool reversed = flags[1];
     const std::size_t max_invoices = static_cast<std::size_t>(
         std::min<std::uint64_t>(requested_max == 0 ? 100 : requested_max, kMaxListedInvoices));
     auto wanted = [&](const DevnetInvoice& invoice) {

@@ -21,13 +21,19 @@ constexpr std::string_view kWhitespace = " \t\r\n";
 
 Result<void> ReplyFramer::feed(std::string_view bytes) {
   buffer_.append(bytes);
-  // Only an unterminated reply counts against the limit; complete ones are taken by next().
-  const std::size_t end = buffer_.find("\n\n", scanned_ > 0 ? scanned_ - 1 : 0);
-  const std::size_t pending = end == std::string::npos ? buffer_.size() : end;
-  if (pending > max_reply_bytes_) {
-    return malformed("reply larger than " + std::to_string(max_reply_bytes_) + " bytes");
+  // Each reply counts against the limit on its own: the unterminated one, and every complete
+  // one next() has yet to take (one read can hold several, and a later one can be too large).
+  // The buffer starts at a reply, and holds no terminator before scanned_ - 1.
+  std::size_t start = 0;
+  for (std::size_t from = scanned_ > 0 ? scanned_ - 1 : 0;; from = start) {
+    const std::size_t end = buffer_.find("\n\n", from);
+    const std::size_t length = (end == std::string::npos ? buffer_.size() : end) - start;
+    if (length > max_reply_bytes_) {
+      return malformed("reply larger than " + std::to_string(max_reply_bytes_) + " bytes");
+    }
+    if (end == std::string::npos) return ok_result();
+    start = end + 2;
   }
-  return ok_result();
 }
 
 std::optional<std::string> ReplyFramer::next() {

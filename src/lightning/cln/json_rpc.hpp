@@ -37,8 +37,8 @@ class ReplyFramer {
   explicit ReplyFramer(std::size_t max_reply_bytes = kMaxReplyBytes)
       : max_reply_bytes_(max_reply_bytes) {}
 
-  // Appends bytes read from the socket. Fails with kInternal when the reply being assembled
-  // exceeds the limit without ending.
+  // Appends bytes read from the socket. Fails with kInternal when a reply in the buffer,
+  // complete or still being assembled, exceeds the limit, so next() never returns one that does.
   Result<void> feed(std::string_view bytes);
 
   // The next complete reply (without its terminator and surrounding whitespace), if any.

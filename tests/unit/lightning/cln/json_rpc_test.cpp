@@ -79,11 +79,27 @@ TEST(ReplyFramer, RefusesAReplyLongerThanTheLimit) {
                                  "malformed response"));
 }
 
-TEST(ReplyFramer, CountsOnlyTheUnfinishedReplyAgainstTheLimit) {
+TEST(ReplyFramer, CountsEachReplyAgainstTheLimitOnItsOwn) {
   ReplyFramer framer(/*max_reply_bytes=*/kReply.size() + 4);
   // Two complete replies in one read exceed the limit together but not one by one.
   EXPECT_OK(framer.feed(kReply + "\n\n" + kReply + "\n\n"));
   EXPECT_EQ(drain(framer).size(), 2u);
+}
+
+TEST(ReplyFramer, RefusesATooLongReplyThatFollowsAShortOneInTheSameRead) {
+  // Found by fuzz/cln_json_rpc_parse: only the first reply of a read was measured, so a
+  // complete reply after it came out of next() however long it was.
+  ReplyFramer framer(/*max_reply_bytes=*/kReply.size() + 4);
+  const std::string too_long = R"({"jsonrpc":"2.0","id":"b","result":{"alias":")" +
+                               std::string(kReply.size(), 'x') + R"("}})";
+  EXPECT_TRUE(HasErrorMentioning(framer.feed(kReply + "\n\n" + too_long + "\n\n"),
+                                 ErrorCode::kInternal, "malformed response"));
+  // Also when the short reply was taken before the long one arrived complete in one read.
+  ReplyFramer other(/*max_reply_bytes=*/kReply.size() + 4);
+  ASSERT_OK(other.feed(kReply + "\n"));
+  EXPECT_TRUE(drain(other).empty());
+  EXPECT_TRUE(HasErrorMentioning(other.feed("\n" + too_long + "\n\n"), ErrorCode::kInternal,
+                                 "malformed response"));
 }
 
 TEST(EncodeRequest, WritesJsonRpc20WithIdMethodAndNamedParams) {
