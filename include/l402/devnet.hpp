@@ -165,6 +165,10 @@ class DevnetNode {
   virtual Result<Msat> balance(std::string_view account) const = 0;
 };
 
+// The name of the file holding an account's macaroon in a devnet data directory:
+// "admin.macaroon" for "default" (LND's name), "<account>.macaroon" for the others.
+std::string devnet_macaroon_file_name(std::string_view account);
+
 // The node as an in-process Backend: invoices and payments of `account` ("default").
 // `node` must outlive the backend.
 std::unique_ptr<Backend> open_devnet_backend(DevnetNode& node, std::string account = "default");

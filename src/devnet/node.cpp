@@ -73,7 +73,7 @@ NodeInfo DevnetNodeImpl::info() const {
 }
 
 std::filesystem::path DevnetNodeImpl::macaroon_path(std::string_view account) const {
-  return options_.data_dir / macaroon_file_name(account);
+  return options_.data_dir / devnet_macaroon_file_name(account);
 }
 
 Result<std::string> DevnetNodeImpl::authenticate(std::span<const std::uint8_t> macaroon) const {

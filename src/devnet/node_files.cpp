@@ -148,15 +148,16 @@ Result<void> create_private_file_if_missing(const std::filesystem::path& file) {
   return ok_result();
 }
 
-Result<void> write_private_file(const std::filesystem::path& file, std::string_view bytes) {
+Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view bytes,
+                                   mode_t mode) {
   std::filesystem::path temporary = file;
   temporary += ".tmp";
   {
     Descriptor fd(
-        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (fd.get() < 0) return file_error(temporary, "cannot create", errno);
     // O_CREAT applies the mode only to a new file; a leftover from a crash keeps its own.
-    if (::fchmod(fd.get(), 0600) != 0) return file_error(temporary, "cannot chmod", errno);
+    if (::fchmod(fd.get(), mode) != 0) return file_error(temporary, "cannot chmod", errno);
     L402_RETURN_IF_ERROR(write_all(fd.get(), bytes, temporary));
     if (::fsync(fd.get()) != 0) return file_error(temporary, "cannot sync", errno);
     if (fd.close() != 0) return file_error(temporary, "cannot close", errno);

@@ -5,6 +5,8 @@
 // once (the node does all of this in DevnetNode::open).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string_view>
 
@@ -45,9 +47,15 @@ Result<SecretBytes> read_key_file(const std::filesystem::path& file);
 // Errors: kFailedPrecondition naming the file.
 Result<void> create_private_file_if_missing(const std::filesystem::path& file);
 
-// Writes `bytes` to `file` with mode 0600 so that a crash leaves either the whole file or
-// none: a temporary file is written and synced, then renamed over `file`, then the directory
-// is synced. Errors: kFailedPrecondition naming the file.
-Result<void> write_private_file(const std::filesystem::path& file, std::string_view bytes);
+// Writes `bytes` to `file` with `mode` so that a crash leaves either the whole file or none:
+// a temporary file is written and synced, then renamed over `file`, then the directory is
+// synced. Errors: kFailedPrecondition naming the file.
+Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view bytes,
+                                   mode_t mode);
+
+// write_file_atomically with mode 0600: key files and macaroons.
+inline Result<void> write_private_file(const std::filesystem::path& file, std::string_view bytes) {
+  return write_file_atomically(file, bytes, 0600);
+}
 
 }  // namespace l402::devnet

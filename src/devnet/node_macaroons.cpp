@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "l402/crypto.hpp"
+#include "l402/devnet.hpp"
 #include "l402/macaroon.hpp"
 #include "l402/macaroon_format.hpp"
 
@@ -21,11 +22,6 @@ Error unauthenticated(std::string_view detail) {
 }
 
 }  // namespace
-
-std::string macaroon_file_name(std::string_view account) {
-  if (account == "default") return "admin.macaroon";
-  return std::string(account) + ".macaroon";
-}
 
 NodeMacaroons::NodeMacaroons(const SecretBytes& macaroon_key) {
   Hash256 root = hmac_sha256(macaroon_key.view(), kRootKeyLabel);
@@ -60,3 +56,12 @@ Result<std::string> NodeMacaroons::authenticate(std::span<const std::uint8_t> ma
 }
 
 }  // namespace l402::devnet
+
+namespace l402 {
+
+std::string devnet_macaroon_file_name(std::string_view account) {
+  if (account == "default") return "admin.macaroon";
+  return std::string(account) + ".macaroon";
+}
+
+}  // namespace l402

@@ -25,9 +25,6 @@ inline constexpr std::string_view kAccountIdentifierPrefix = "devnet-account:";
 inline constexpr std::string_view kMacaroonMismatchMessage =
     "verification failed: signature mismatch after caveat verification";
 
-// "admin.macaroon" for "default" (LND's name for the file), "<account>.macaroon" otherwise.
-std::string macaroon_file_name(std::string_view account);
-
 class NodeMacaroons {
  public:
   // `macaroon_key`: the 32 bytes of macaroon.key.

@@ -136,7 +136,7 @@ Result<std::unique_ptr<DevnetNode>> DevnetNode::open(const DevnetOptions& option
   for (const std::string& name : names) {
     // Accounts of earlier starts keep working even when no longer listed.
     parts.accounts.insert(name);
-    const std::filesystem::path file = dir / devnet::macaroon_file_name(name);
+    const std::filesystem::path file = dir / devnet_macaroon_file_name(name);
     if (std::filesystem::exists(file, ec)) continue;
     L402_ASSIGN_OR_RETURN(const std::string macaroon, parts.macaroons->mint(name));
     L402_RETURN_IF_ERROR(devnet::write_private_file(file, macaroon));

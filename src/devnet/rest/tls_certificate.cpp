@@ -1,7 +1,6 @@
 // tls.cert/tls.key: an ECDSA P-256 self-signed CA certificate like LND's (OpenSSL 3 API).
 #include "rest/tls_certificate.hpp"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -9,8 +8,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -19,6 +16,8 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+
+#include "node_files.hpp"
 
 namespace l402::devnet_rest {
 namespace {
@@ -134,34 +133,6 @@ Result<X509Ptr> self_signed_certificate(EVP_PKEY* key) {
   return cert;
 }
 
-// Writes a file completely or not at all: a temporary file with `mode`, synced, renamed.
-Result<void> write_file(const fs::path& file, const std::string& contents, mode_t mode) {
-  const fs::path temporary = file.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return precondition(file, std::string("cannot create: ") + std::strerror(errno));
-  bool ok = ::fchmod(fd, mode) == 0;
-  std::size_t written = 0;
-  while (ok && written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok || ::rename(temporary.c_str(), file.c_str()) != 0) {
-    const int error = ok ? errno : saved_errno;
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    return precondition(file, std::string("cannot write: ") + std::strerror(error));
-  }
-  return ok_result();
-}
-
 Result<void> create_identity(const fs::path& cert_path, const fs::path& key_path) {
   L402_ASSIGN_OR_RETURN(PkeyPtr key, generate_key());
   L402_ASSIGN_OR_RETURN(X509Ptr cert, self_signed_certificate(key.get()));
@@ -175,8 +146,8 @@ Result<void> create_identity(const fs::path& cert_path, const fs::path& key_path
   L402_ASSIGN_OR_RETURN(const std::string cert_pem, bio_text(cert_bio.get()));
   L402_ASSIGN_OR_RETURN(const std::string key_pem, bio_text(key_bio.get()));
   // The key first: a certificate on disk always has its key next to it.
-  L402_RETURN_IF_ERROR(write_file(key_path, key_pem, 0600));
-  return write_file(cert_path, cert_pem, 0644);
+  L402_RETURN_IF_ERROR(devnet::write_file_atomically(key_path, key_pem, 0600));
+  return devnet::write_file_atomically(cert_path, cert_pem, 0644);
 }
 
 Result<std::string> read_file(const fs::path& file) {
