@@ -8,6 +8,8 @@
 #include <string_view>
 #include <utility>
 
+#include "l402/devnet.hpp"
+
 namespace l402::cli {
 namespace {
 
@@ -48,21 +50,58 @@ class ConfigReader {
     return ok_result();
   }
 
-  Result<std::string> text(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsScalar()) return error_at(node, std::string(key) + " must be a string");
+  Result<std::string> text(const YAML::Node& node, std::string_view name) const {
+    if (!node.IsScalar()) return error_at(node, std::string(name) + " must be a string");
     return node.as<std::string>();
   }
 
-  Result<std::chrono::milliseconds> seconds(const YAML::Node& node, std::string_view key) const {
-    double value = 0;
-    if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || value <= 0 ||
-        value > 86'400) {
-      return error_at(node, std::string(key) + " must be a number of seconds in (0, 86400]");
+  // Each read_* reads `map[key]` into `target` when the key is there, and leaves `target`
+  // (its default) alone when it is not. `section` names the map in messages: "wallet.lnd".
+
+  Result<void> read_text(const YAML::Node& map, std::string_view section, const char* key,
+                         std::string& target) const {
+    if (!map[key]) return ok_result();
+    L402_ASSIGN_OR_RETURN(target, text(map[key], qualified(section, key)));
+    return ok_result();
+  }
+
+  // A file or directory: "~/" at its start is the home directory.
+  Result<void> read_path(const YAML::Node& map, std::string_view section, const char* key,
+                         std::string& target) const {
+    if (!map[key]) return ok_result();
+    Result<std::string> path = text(map[key], qualified(section, key));
+    if (!path.ok()) return path.error();
+    target = expand_home(*path);
+    return ok_result();
+  }
+
+  Result<void> read_bool(const YAML::Node& map, std::string_view section, const char* key,
+                         bool& target) const {
+    if (!map[key]) return ok_result();
+    if (!YAML::convert<bool>::decode(map[key], target)) {
+      return error_at(map[key], qualified(section, key) + " must be true or false");
     }
-    return std::chrono::milliseconds(static_cast<long long>(value * 1000));
+    return ok_result();
+  }
+
+  Result<void> read_seconds(const YAML::Node& map, std::string_view section, const char* key,
+                            std::chrono::milliseconds& target) const {
+    if (!map[key]) return ok_result();
+    double value = 0;
+    if (!map[key].IsScalar() || !YAML::convert<double>::decode(map[key], value) || value <= 0 ||
+        value > 86'400) {
+      return error_at(map[key],
+                      qualified(section, key) + " must be a number of seconds in (0, 86400]");
+    }
+    target = std::chrono::milliseconds(static_cast<long long>(value * 1000));
+    return ok_result();
   }
 
  private:
+  static std::string qualified(std::string_view section, std::string_view key) {
+    return std::string(section) + "." + std::string(key);
+  }
+
   std::string file_;
 };
 
@@ -83,58 +122,27 @@ Result<void> read_wallet(const ConfigReader& reader, const YAML::Node& node, Wal
   }
   if (const YAML::Node devnet = node["devnet"]) {
     L402_RETURN_IF_ERROR(reader.check_keys(devnet, "wallet.devnet", {"dir", "url", "account"}));
-    if (devnet["dir"]) {
-      L402_ASSIGN_OR_RETURN(wallet.devnet_dir, reader.text(devnet["dir"], "wallet.devnet.dir"));
-      wallet.devnet_dir = expand_home(wallet.devnet_dir);
-    }
-    if (devnet["url"]) {
-      L402_ASSIGN_OR_RETURN(wallet.devnet_url, reader.text(devnet["url"], "wallet.devnet.url"));
-    }
-    if (devnet["account"]) {
-      L402_ASSIGN_OR_RETURN(wallet.devnet_account,
-                            reader.text(devnet["account"], "wallet.devnet.account"));
-    }
+    L402_RETURN_IF_ERROR(reader.read_path(devnet, "wallet.devnet", "dir", wallet.devnet_dir));
+    L402_RETURN_IF_ERROR(reader.read_text(devnet, "wallet.devnet", "url", wallet.devnet_url));
+    L402_RETURN_IF_ERROR(
+        reader.read_text(devnet, "wallet.devnet", "account", wallet.devnet_account));
   }
   if (const YAML::Node lnd = node["lnd"]) {
     L402_RETURN_IF_ERROR(reader.check_keys(
         lnd, "wallet.lnd", {"url", "tls_cert", "macaroon", "allow_plain_http", "timeout"}));
-    if (lnd["url"]) {
-      L402_ASSIGN_OR_RETURN(wallet.lnd.url, reader.text(lnd["url"], "wallet.lnd.url"));
-    }
-    if (lnd["tls_cert"]) {
-      L402_ASSIGN_OR_RETURN(wallet.lnd.tls_cert_path,
-                            reader.text(lnd["tls_cert"], "wallet.lnd.tls_cert"));
-      wallet.lnd.tls_cert_path = expand_home(wallet.lnd.tls_cert_path);
-    }
-    if (lnd["macaroon"]) {
-      L402_ASSIGN_OR_RETURN(wallet.lnd.macaroon_path,
-                            reader.text(lnd["macaroon"], "wallet.lnd.macaroon"));
-      wallet.lnd.macaroon_path = expand_home(wallet.lnd.macaroon_path);
-    }
-    if (lnd["allow_plain_http"]) {
-      bool allow = false;
-      if (!YAML::convert<bool>::decode(lnd["allow_plain_http"], allow)) {
-        return reader.error_at(lnd["allow_plain_http"],
-                               "wallet.lnd.allow_plain_http must be true or false");
-      }
-      wallet.lnd.allow_plain_http = allow;
-    }
-    if (lnd["timeout"]) {
-      L402_ASSIGN_OR_RETURN(wallet.lnd.call_timeout,
-                            reader.seconds(lnd["timeout"], "wallet.lnd.timeout"));
-    }
+    L402_RETURN_IF_ERROR(reader.read_text(lnd, "wallet.lnd", "url", wallet.lnd.url));
+    L402_RETURN_IF_ERROR(reader.read_path(lnd, "wallet.lnd", "tls_cert", wallet.lnd.tls_cert_path));
+    L402_RETURN_IF_ERROR(reader.read_path(lnd, "wallet.lnd", "macaroon", wallet.lnd.macaroon_path));
+    L402_RETURN_IF_ERROR(
+        reader.read_bool(lnd, "wallet.lnd", "allow_plain_http", wallet.lnd.allow_plain_http));
+    L402_RETURN_IF_ERROR(
+        reader.read_seconds(lnd, "wallet.lnd", "timeout", wallet.lnd.call_timeout));
   }
   if (const YAML::Node cln = node["cln"]) {
     L402_RETURN_IF_ERROR(reader.check_keys(cln, "wallet.cln", {"socket", "timeout"}));
-    if (cln["socket"]) {
-      L402_ASSIGN_OR_RETURN(wallet.cln.socket_path,
-                            reader.text(cln["socket"], "wallet.cln.socket"));
-      wallet.cln.socket_path = expand_home(wallet.cln.socket_path);
-    }
-    if (cln["timeout"]) {
-      L402_ASSIGN_OR_RETURN(wallet.cln.call_timeout,
-                            reader.seconds(cln["timeout"], "wallet.cln.timeout"));
-    }
+    L402_RETURN_IF_ERROR(reader.read_path(cln, "wallet.cln", "socket", wallet.cln.socket_path));
+    L402_RETURN_IF_ERROR(
+        reader.read_seconds(cln, "wallet.cln", "timeout", wallet.cln.call_timeout));
   }
   if (wallet.kind == WalletKind::kLnd &&
       (wallet.lnd.macaroon_path.empty() ||
@@ -212,10 +220,7 @@ Result<std::unique_ptr<Backend>> open_wallet(const WalletConfig& wallet) {
   options.url = wallet.devnet_url;
   options.allow_plain_http = wallet.devnet_url.rfind("http://", 0) == 0;
   options.tls_cert_path = (dir / "tls.cert").string();
-  options.macaroon_path =
-      (dir / (wallet.devnet_account == "default" ? std::string("admin.macaroon")
-                                                 : wallet.devnet_account + ".macaroon"))
-          .string();
+  options.macaroon_path = (dir / devnet_macaroon_file_name(wallet.devnet_account)).string();
   return open_lnd_backend(options);
 }
 

@@ -42,6 +42,15 @@ RunningDevnet start_devnet(const std::string& dir) {
   return devnet;
 }
 
+// Our LND client on the default account of a devnet started by start_devnet().
+Result<std::unique_ptr<Backend>> connect_default_account(const RunningDevnet& devnet) {
+  LndOptions options;
+  options.url = devnet.ready["url"];
+  options.tls_cert_path = devnet.ready["tls_cert"];
+  options.macaroon_path = devnet.ready["macaroons"]["default"];
+  return open_lnd_backend(options);
+}
+
 class PayCliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -57,11 +66,7 @@ class PayCliTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(devnet_->ready.is_object()) << "l402 devnet did not start";
-    LndOptions options;
-    options.url = devnet_->ready["url"];
-    options.tls_cert_path = devnet_->ready["tls_cert"];
-    options.macaroon_path = devnet_->ready["macaroons"]["default"];
-    ASSERT_OK_AND_ASSIGN(receiver_, open_lnd_backend(options));
+    ASSERT_OK_AND_ASSIGN(receiver_, connect_default_account(*devnet_));
     config_ = write_config("wallet:\n  type: devnet\n  devnet:\n    dir: " + dir_->file("devnet") +
                            "\n    url: " + devnet_->ready["url"].get<std::string>() +
                            "\n    account: payer\n");
@@ -176,11 +181,7 @@ TEST(DevnetCliTest, RestartKeepsPaidInvoicesPaid) {
   {
     RunningDevnet devnet = start_devnet(dir.file("devnet"));
     ASSERT_TRUE(devnet.ready.is_object());
-    LndOptions options;
-    options.url = devnet.ready["url"];
-    options.tls_cert_path = devnet.ready["tls_cert"];
-    options.macaroon_path = devnet.ready["macaroons"]["default"];
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend, open_lnd_backend(options));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend, connect_default_account(devnet));
     ASSERT_OK_AND_ASSIGN(IssuedInvoice issued, backend->create_invoice({Msat(5000), "keep", 600}));
     payment_hash = issued.payment_hash;
     ASSERT_TRUE(backend->pay(pay_request(issued.bolt11, Msat(kFeeBaseMsat))).ok());
@@ -188,11 +189,7 @@ TEST(DevnetCliTest, RestartKeepsPaidInvoicesPaid) {
   }
   RunningDevnet devnet = start_devnet(dir.file("devnet"));
   ASSERT_TRUE(devnet.ready.is_object());
-  LndOptions options;
-  options.url = devnet.ready["url"];
-  options.tls_cert_path = devnet.ready["tls_cert"];
-  options.macaroon_path = devnet.ready["macaroons"]["default"];
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend, open_lnd_backend(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend, connect_default_account(devnet));
   ASSERT_OK_AND_ASSIGN(InvoiceStatus status, backend->lookup_invoice(payment_hash));
   EXPECT_EQ(status.state, InvoiceState::kSettled);
   EXPECT_EQ(status.amount_paid, Msat(5000));
