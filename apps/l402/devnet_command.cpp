@@ -104,8 +104,7 @@ int run_devnet(const DevnetArguments& arguments) {
   const NodeInfo info = (*node)->info();
   nlohmann::ordered_json ready;
   ready["network"] = "regtest";
-  ready["node_id"] = hex::encode(
-      std::string_view(reinterpret_cast<const char*>(info.node_id.data()), info.node_id.size()));
+  ready["node_id"] = hex::encode(info.node_id);
   ready["url"] = (*server)->url();
   ready["tls_cert"] = arguments.plain_http ? "" : (*server)->tls_cert_path().string();
   nlohmann::ordered_json macaroons = nlohmann::ordered_json::object();

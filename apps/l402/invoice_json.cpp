@@ -12,11 +12,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-template <std::size_t N>
-std::string hex_of(const std::array<std::uint8_t, N>& bytes) {
-  return hex::encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), N));
-}
-
 // BOLT 9 names of the feature bits an invoice may carry (context 9).
 std::string_view feature_name(std::uint32_t bit) {
   switch (bit / 2) {
@@ -52,12 +47,12 @@ Json invoice_json(const Invoice& invoice) {
   out["timestamp"] = invoice.timestamp;
   out["expiry"] = invoice.expiry;
   out["expires_at"] = invoice.expires_at();
-  out["payment_hash"] = hex_of(invoice.payment_hash);
-  out["payment_secret"] = hex_of(invoice.payment_secret);
+  out["payment_hash"] = hex::encode(invoice.payment_hash);
+  out["payment_secret"] = hex::encode(invoice.payment_secret);
   out["description"] = invoice.description ? Json(*invoice.description) : Json(nullptr);
   out["description_hash"] =
-      invoice.description_hash ? Json(hex_of(*invoice.description_hash)) : Json(nullptr);
-  out["payee"] = hex_of(invoice.payee);
+      invoice.description_hash ? Json(hex::encode(*invoice.description_hash)) : Json(nullptr);
+  out["payee"] = hex::encode(invoice.payee);
   out["payee_from"] = invoice.payee_field ? "n_field" : "recovery";
   out["min_final_cltv_expiry"] = invoice.min_final_cltv_expiry;
 
@@ -74,7 +69,7 @@ Json invoice_json(const Invoice& invoice) {
   for (const auto& route : invoice.route_hints) {
     Json hops = Json::array();
     for (const RouteHop& hop : route) {
-      hops.push_back(Json{{"pubkey", hex_of(hop.pubkey)},
+      hops.push_back(Json{{"pubkey", hex::encode(hop.pubkey)},
                           {"short_channel_id", short_channel_id(hop.short_channel_id)},
                           {"fee_base_msat", hop.fee_base_msat},
                           {"fee_proportional_millionths", hop.fee_proportional_millionths},

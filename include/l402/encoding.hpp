@@ -21,6 +21,10 @@ namespace l402::hex {
 
 // Lower-case hex of `bytes`.
 std::string encode(std::string_view bytes);
+// The same for fixed-size binary values held as bytes (hashes, public keys, key IDs).
+inline std::string encode(std::span<const std::uint8_t> bytes) {
+  return encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
 // Decodes hex digits of either case. Fails on an odd length or a non-hex character.
 Result<std::string> decode(std::string_view text);
 

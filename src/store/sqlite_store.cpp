@@ -61,7 +61,7 @@ std::string key_id_text(KeyId id) {
   const std::array<std::uint8_t, 4> bytes{
       static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
       static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
-  return hex::encode({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  return hex::encode(bytes);
 }
 
 std::uint64_t to_unsigned(std::int64_t value) {

@@ -20,10 +20,6 @@ using nlohmann::json;
 std::string int64_text(std::uint64_t value) { return std::to_string(value); }
 
 std::string base64_of(const Hash256& bytes) { return base64::encode_std(as_view(bytes)); }
-std::string hex_of(const Hash256& bytes) { return hex::encode(as_view(bytes)); }
-std::string hex_of(const PublicKey& key) {
-  return hex::encode({reinterpret_cast<const char*>(key.data()), key.size()});
-}
 
 bool is_zero(const Hash256& bytes) {
   for (const std::uint8_t byte : bytes) {
@@ -87,7 +83,7 @@ json route_hints_json(const std::vector<std::vector<RouteHop>>& hints) {
     json hops = json::array();
     for (const RouteHop& hop : hint) {
       hops.push_back({
-          {"node_id", hex_of(hop.pubkey)},
+          {"node_id", hex::encode(hop.pubkey)},
           {"chan_id", int64_text(hop.short_channel_id)},
           {"fee_base_msat", hop.fee_base_msat},
           {"fee_proportional_millionths", hop.fee_proportional_millionths},
@@ -252,7 +248,7 @@ json get_info_json(const NodeInfo& info, std::string_view version) {
   return {
       {"version", version},
       {"commit_hash", ""},
-      {"identity_pubkey", hex_of(info.node_id)},
+      {"identity_pubkey", hex::encode(info.node_id)},
       {"alias", info.alias},
       {"color", "#3399ff"},  // LND's default
       {"num_pending_channels", 0},
@@ -362,11 +358,11 @@ json payment_json(const DevnetPayment& payment, bool in_flight) {
   const std::uint64_t value_msat = payment.amount.value();
   const std::uint64_t fee_msat = payment.fee.value();
   return {
-      {"payment_hash", hex_of(payment.payment_hash)},
+      {"payment_hash", hex::encode(payment.payment_hash)},
       {"value", int64_text(value_msat / 1000)},
       {"creation_date", int64_text(payment.created_at)},
       {"fee", int64_text(fee_msat / 1000)},
-      {"payment_preimage", hex_of(preimage)},
+      {"payment_preimage", hex::encode(preimage)},
       {"value_sat", int64_text(value_msat / 1000)},
       {"value_msat", int64_text(value_msat)},
       {"payment_request", payment.bolt11},
@@ -423,13 +419,13 @@ json send_error_response_json(const Hash256& payment_hash, std::string_view erro
 json pay_req_json(const Invoice& invoice) {
   const std::uint64_t msat = invoice.amount ? invoice.amount->value() : 0;
   return {
-      {"destination", hex_of(invoice.payee)},
-      {"payment_hash", hex_of(invoice.payment_hash)},
+      {"destination", hex::encode(invoice.payee)},
+      {"payment_hash", hex::encode(invoice.payment_hash)},
       {"num_satoshis", int64_text(msat / 1000)},
       {"timestamp", int64_text(invoice.timestamp)},
       {"expiry", int64_text(invoice.expiry)},
       {"description", invoice.description.value_or("")},
-      {"description_hash", invoice.description_hash ? hex_of(*invoice.description_hash) : ""},
+      {"description_hash", invoice.description_hash ? hex::encode(*invoice.description_hash) : ""},
       {"fallback_addr", invoice.fallbacks.empty()
                             ? std::string()
                             : fallback_address(invoice.network, invoice.fallbacks.front())},

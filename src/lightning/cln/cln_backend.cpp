@@ -278,9 +278,7 @@ class ClnBackend final : public Backend {
   Result<std::string> new_label() {
     std::array<std::uint8_t, kLabelRandomBytes> random{};
     L402_RETURN_IF_ERROR(system_random().fill(random));
-    return options_.label_prefix +
-           hex::encode(
-               std::string_view(reinterpret_cast<const char*>(random.data()), random.size()));
+    return options_.label_prefix + hex::encode(random);
   }
 
   // Checks that the node's bolt11 is the invoice it says it made.
