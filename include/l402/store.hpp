@@ -78,6 +78,16 @@ struct Settlement {
   std::int64_t settled_at = 0;
 };
 
+// Per-service totals for the admin API (challenges still held, paid tokens, paid requests,
+// revenue).
+struct ServiceStats {
+  std::string service;
+  std::uint64_t challenges = 0;
+  std::uint64_t paid_tokens = 0;
+  std::uint64_t paid_requests = 0;
+  Msat revenue;
+};
+
 struct LedgerSummary {
   std::uint64_t challenges = 0;  // rows currently held (pruning removes unpaid expired ones)
   std::uint64_t paid_tokens = 0;
@@ -138,6 +148,16 @@ class Store {
   // then the oldest ones beyond `max_rows`. Returns how many rows went.
   virtual Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) = 0;
   virtual Result<LedgerSummary> summary() = 0;
+  // Paid tokens, most recently used first; only `service`'s when it is not empty.
+  virtual Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
+                                                          std::size_t limit) {
+    (void)service, (void)limit;
+    return Error(ErrorCode::kFailedPrecondition, "list_paid_tokens: not implemented");
+  }
+  // One entry per service that has challenges or paid tokens, ordered by name.
+  virtual Result<std::vector<ServiceStats>> service_stats() {
+    return Error(ErrorCode::kFailedPrecondition, "service_stats: not implemented");
+  }
 
   // ---- Counters
   // Adds `amount` and returns the new total, atomically across instances.

@@ -1,0 +1,3 @@
+# Sources of l402_gateway_admin, relative to this folder.
+set(l402_gateway_admin_sources
+)

@@ -1,0 +1,3 @@
+# Test sources of l402_gateway_config, relative to this folder.
+set(l402_gateway_config_tests
+)

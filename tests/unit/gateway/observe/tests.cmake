@@ -1,0 +1,3 @@
+# Test sources of l402_gateway_observe, relative to this folder.
+set(l402_gateway_observe_tests
+)

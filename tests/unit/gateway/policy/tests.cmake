@@ -1,0 +1,3 @@
+# Test sources of l402_gateway_policy, relative to this folder.
+set(l402_gateway_policy_tests
+)
