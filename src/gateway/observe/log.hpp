@@ -20,15 +20,15 @@ namespace l402::gateway {
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
 
 struct LogValue {
-  LogValue(std::string_view v) : value(std::string(v)) {}  // NOLINT: implicit by design
-  LogValue(const std::string& v) : value(v) {}            // NOLINT
-  LogValue(const char* v) : value(std::string(v)) {}      // NOLINT
-  LogValue(std::int64_t v) : value(v) {}                  // NOLINT
+  LogValue(std::string_view v) : value(std::string(v)) {}             // NOLINT: implicit by design
+  LogValue(const std::string& v) : value(v) {}                        // NOLINT
+  LogValue(const char* v) : value(std::string(v)) {}                  // NOLINT
+  LogValue(std::int64_t v) : value(v) {}                              // NOLINT
   LogValue(std::uint64_t v) : value(static_cast<std::int64_t>(v)) {}  // NOLINT
   LogValue(int v) : value(static_cast<std::int64_t>(v)) {}            // NOLINT
   LogValue(unsigned v) : value(static_cast<std::int64_t>(v)) {}       // NOLINT
-  LogValue(double v) : value(v) {}                        // NOLINT
-  LogValue(bool v) : value(v) {}                          // NOLINT
+  LogValue(double v) : value(v) {}                                    // NOLINT
+  LogValue(bool v) : value(v) {}                                      // NOLINT
   std::variant<std::string, std::int64_t, double, bool> value;
 };
 

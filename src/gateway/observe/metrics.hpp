@@ -12,7 +12,6 @@
 //   verify_duration_seconds                  histogram
 //   upstream_duration_seconds{service}       histogram (request sent to response head)
 //   open_connections                         gauge
-//   build_info{version}                      gauge = 1
 //
 // Thread safety: every method is safe from any thread.
 #pragma once
