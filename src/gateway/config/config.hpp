@@ -58,7 +58,7 @@ struct CapabilityRule {
 // A header set on every request forwarded to the service (replacing any the client sent).
 struct InjectedHeader {
   std::string name;
-  std::string value;  // resolved: literal, or read from a file or an environment variable
+  std::string value;    // resolved: literal, or read from a file or an environment variable
   bool secret = false;  // came from a file or the environment: never printed
 };
 
@@ -72,7 +72,7 @@ struct ServiceConfig {
   UpstreamConfig upstream;
   Msat price = Msat(1000);
   AuthMode auth = AuthMode::kOn;
-  std::uint64_t freebies = 0;  // requests per client network per day, for kFreebie
+  std::uint64_t freebies = 0;           // requests per client network per day, for kFreebie
   std::vector<std::string> free_paths;  // regexes; these paths are never charged
   std::uint64_t valid_for_seconds = 0;  // token lifetime (valid_until caveat); 0: no expiry
   std::uint8_t tier = 0;
@@ -115,8 +115,9 @@ struct LightningConfig {
   LightningKind kind = LightningKind::kDevnet;
   // devnet: embedded in l402d; its LND REST API is served so that buyers can pay.
   std::filesystem::path devnet_dir;  // default: <data_dir>/devnet
+  bool devnet_serve = true;  // `listen: off` sets false: no REST API (buyers cannot pay)
   std::string devnet_host = "127.0.0.1";
-  std::uint16_t devnet_port = 18080;  // 0: do not serve the REST API
+  std::uint16_t devnet_port = 18080;  // 0: an ephemeral port
   // lnd
   std::string lnd_url = "https://127.0.0.1:8080";
   std::filesystem::path lnd_tls_cert;
