@@ -28,9 +28,9 @@ struct Field {
 // A request head as the proxy received it.
 struct RequestHead {
   std::string method;
-  std::string target;  // origin-form, e.g. "/api/x?y=1"
-  std::string host;    // the Host field, as sent (may carry a port)
-  unsigned version = 11;  // 10 or 11
+  std::string target;         // origin-form, e.g. "/api/x?y=1"
+  std::string host;           // the Host field, as sent (may carry a port)
+  unsigned version = 11;      // 10 or 11
   std::vector<Field> fields;  // every field, in order, names as sent
   std::string peer_address;   // the TCP peer's IP, e.g. "127.0.0.1" or "::1"
   bool tls = false;           // arrived over TLS
@@ -56,7 +56,7 @@ struct ForwardPlan {
   UpstreamConfig upstream;
   std::string target;  // rewritten origin-form
   std::vector<std::string> remove_fields;
-  std::vector<Field> set_fields;  // includes Host and X-Forwarded-*/Forwarded
+  std::vector<Field> set_fields;     // includes Host and X-Forwarded-*/Forwarded
   std::uint64_t max_body_bytes = 0;  // larger request bodies: 413
   std::chrono::milliseconds upstream_timeout{30000};
 };
@@ -64,11 +64,11 @@ struct ForwardPlan {
 // What the access log and the metrics record about a request; filled by the policy, completed
 // by the proxy (status, bytes, durations).
 struct RequestOutcome {
-  std::string service;   // "" when no service matched
-  std::string outcome;   // "paid", "free", "freebie", "challenged", "denied", "unavailable",
-                         // "not_found", "busy", "error"
-  std::string denial;    // denial_code_name() when denied
-  std::string token_id;  // first 8 hex digits of the token ID when a credential verified
+  std::string service;         // "" when no service matched
+  std::string outcome;         // "paid", "free", "freebie", "challenged", "denied", "unavailable",
+                               // "not_found", "busy", "error"
+  std::string denial;          // denial_code_name() when denied
+  std::string token_id;        // first 8 hex digits of the token ID when a credential verified
   std::string client_address;  // after trusted proxies
   std::chrono::nanoseconds verify_time{0};  // time in Authority::verify, 0 when not run
 };

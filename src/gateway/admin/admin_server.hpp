@@ -65,9 +65,9 @@ struct AdminCommand {
   std::uint16_t port = 8403;
   std::string credential;
   std::string command;
-  std::string token_id;  // revoke
-  std::string reason;    // revoke
-  std::string service;   // tokens
+  std::string token_id;       // revoke
+  std::string reason;         // revoke
+  std::string service;        // tokens
   std::uint64_t limit = 100;  // tokens
 };
 

@@ -27,10 +27,10 @@
 namespace l402::gateway {
 
 struct GatewayDeps {
-  Backend& backend;         // invoices (InvoiceSource)
-  SharedState& shared;      // keyring and deny-list
-  Store& store;             // ledger and free-request counters
-  WorkerPool& workers;      // blocking calls
+  Backend& backend;     // invoices (InvoiceSource)
+  SharedState& shared;  // keyring and deny-list
+  Store& store;         // ledger and free-request counters
+  WorkerPool& workers;  // blocking calls
   RandomSource& random;
   Metrics& metrics;
   Logger& logger;
