@@ -148,16 +148,12 @@ class Store {
   // then the oldest ones beyond `max_rows`. Returns how many rows went.
   virtual Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) = 0;
   virtual Result<LedgerSummary> summary() = 0;
-  // Paid tokens, most recently used first; only `service`'s when it is not empty.
+  // At most `limit` paid tokens, most recently used first (ties by token ID); only
+  // `service`'s when it is not empty.
   virtual Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
-                                                          std::size_t limit) {
-    (void)service, (void)limit;
-    return Error(ErrorCode::kFailedPrecondition, "list_paid_tokens: not implemented");
-  }
-  // One entry per service that has challenges or paid tokens, ordered by name.
-  virtual Result<std::vector<ServiceStats>> service_stats() {
-    return Error(ErrorCode::kFailedPrecondition, "service_stats: not implemented");
-  }
+                                                          std::size_t limit) = 0;
+  // One entry per service that has challenges or paid tokens, ordered by name (byte order).
+  virtual Result<std::vector<ServiceStats>> service_stats() = 0;
 
   // ---- Counters
   // Adds `amount` and returns the new total, atomically across instances.

@@ -193,6 +193,9 @@ class PostgresStore final : public Store {
   Result<void> record_settlement(const Settlement& settlement) override;
   Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) override;
   Result<LedgerSummary> summary() override;
+  Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
+                                                  std::size_t limit) override;
+  Result<std::vector<ServiceStats>> service_stats() override;
   Result<std::uint64_t> add_to_counter(const CounterKey& key, std::uint64_t amount) override;
   Result<std::uint64_t> prune_counters(std::int64_t before) override;
   Result<bool> wait_for_change(std::chrono::milliseconds timeout) override {
@@ -484,6 +487,61 @@ Result<LedgerSummary> PostgresStore::summary() {
   L402_ASSIGN_OR_RETURN(const std::uint64_t settled, sum_from_sql(rows, 0, 5));
   summary.settled = Msat(settled);
   return summary;
+}
+
+Result<std::vector<PaidToken>> PostgresStore::list_paid_tokens(std::string_view service,
+                                                               std::size_t limit) {
+  // No index on last_used_at on purpose: every paid request moves it, and the admin listing is
+  // rare; one scan with a bounded top-N sort is cheap enough for it.
+  Params params;
+  params.text(service).int64(static_cast<std::int64_t>(std::min<std::uint64_t>(limit, kInt64Max)));
+  L402_ASSIGN_OR_RETURN(
+      const Rows rows,
+      exec("SELECT token_id, payment_hash, service, first_used_at, last_used_at, request_count, "
+           "revenue_msat FROM paid_tokens WHERE $1 = '' OR service = $1 "
+           "ORDER BY last_used_at DESC, token_id LIMIT $2",
+           params));
+  std::vector<PaidToken> tokens;
+  tokens.reserve(static_cast<std::size_t>(rows.count()));
+  for (int row = 0; row < rows.count(); ++row) {
+    PaidToken paid;
+    L402_ASSIGN_OR_RETURN(paid.token_id, hash_from_sql(rows.bytes(row, 0), "paid_tokens.token_id"));
+    L402_ASSIGN_OR_RETURN(paid.payment_hash,
+                          hash_from_sql(rows.bytes(row, 1), "paid_tokens.payment_hash"));
+    paid.service = std::string(rows.bytes(row, 2));
+    L402_ASSIGN_OR_RETURN(paid.first_used_at, rows.int64(row, 3));
+    L402_ASSIGN_OR_RETURN(paid.last_used_at, rows.int64(row, 4));
+    L402_ASSIGN_OR_RETURN(paid.request_count, count_from_sql(rows, row, 5));
+    L402_ASSIGN_OR_RETURN(const std::uint64_t revenue, count_from_sql(rows, row, 6));
+    paid.revenue = Msat(revenue);
+    tokens.push_back(std::move(paid));
+  }
+  return tokens;
+}
+
+Result<std::vector<ServiceStats>> PostgresStore::service_stats() {
+  // COLLATE "C": names in byte order, as SQLite orders them.
+  L402_ASSIGN_OR_RETURN(
+      const Rows rows,
+      exec("SELECT service, SUM(challenges)::text, SUM(tokens)::text, SUM(requests)::text, "
+           "SUM(revenue)::text FROM (SELECT service, count(*) AS challenges, 0 AS tokens, "
+           "0 AS requests, 0 AS revenue FROM challenges GROUP BY service "
+           "UNION ALL SELECT service, 0, count(*), SUM(request_count), SUM(revenue_msat) "
+           "FROM paid_tokens GROUP BY service) AS per_table "
+           "GROUP BY service ORDER BY service COLLATE \"C\""));
+  std::vector<ServiceStats> stats;
+  stats.reserve(static_cast<std::size_t>(rows.count()));
+  for (int row = 0; row < rows.count(); ++row) {
+    ServiceStats entry;
+    entry.service = std::string(rows.bytes(row, 0));
+    L402_ASSIGN_OR_RETURN(entry.challenges, sum_from_sql(rows, row, 1));
+    L402_ASSIGN_OR_RETURN(entry.paid_tokens, sum_from_sql(rows, row, 2));
+    L402_ASSIGN_OR_RETURN(entry.paid_requests, sum_from_sql(rows, row, 3));
+    L402_ASSIGN_OR_RETURN(const std::uint64_t revenue, sum_from_sql(rows, row, 4));
+    entry.revenue = Msat(revenue);
+    stats.push_back(std::move(entry));
+  }
+  return stats;
 }
 
 // ---- Counters -------------------------------------------------------------------------------

@@ -391,6 +391,64 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
+                                                  std::size_t limit) override {
+    return read("list_paid_tokens", [&](Connection& c) -> Result<std::vector<PaidToken>> {
+      // No index on last_used_at on purpose: every paid request moves it, and the admin
+      // listing is rare; one scan with a bounded top-N sort is cheap enough for it.
+      L402_ASSIGN_OR_RETURN(
+          Statement select,
+          c.prepare("SELECT token_id, payment_hash, service, first_used_at, last_used_at, "
+                    "request_count, revenue_msat FROM paid_tokens "
+                    "WHERE ?1 = '' OR service = ?1 "
+                    "ORDER BY last_used_at DESC, token_id LIMIT ?2",
+                    "list_paid_tokens"));
+      select.bind_text(1, service).bind(2, clamp_to_int64(limit));
+      std::vector<PaidToken> tokens;
+      while (true) {
+        L402_ASSIGN_OR_RETURN(const bool row, select.step());
+        if (!row) break;
+        PaidToken paid;
+        L402_ASSIGN_OR_RETURN(paid.token_id, hash_column(select, 0, c, "list_paid_tokens"));
+        L402_ASSIGN_OR_RETURN(paid.payment_hash, hash_column(select, 1, c, "list_paid_tokens"));
+        paid.service = select.column_text(2);
+        paid.first_used_at = select.column_int64(3);
+        paid.last_used_at = select.column_int64(4);
+        paid.request_count = to_unsigned(select.column_int64(5));
+        paid.revenue = Msat(to_unsigned(select.column_int64(6)));
+        tokens.push_back(std::move(paid));
+      }
+      return tokens;
+    });
+  }
+
+  Result<std::vector<ServiceStats>> service_stats() override {
+    return read("service_stats", [](Connection& c) -> Result<std::vector<ServiceStats>> {
+      L402_ASSIGN_OR_RETURN(
+          Statement select,
+          c.prepare("SELECT service, SUM(challenges), SUM(tokens), SUM(requests), SUM(revenue) "
+                    "FROM (SELECT service, COUNT(*) AS challenges, 0 AS tokens, 0 AS requests, "
+                    "0 AS revenue FROM challenges GROUP BY service "
+                    "UNION ALL SELECT service, 0, COUNT(*), SUM(request_count), "
+                    "SUM(revenue_msat) FROM paid_tokens GROUP BY service) "
+                    "GROUP BY service ORDER BY service",
+                    "service_stats"));
+      std::vector<ServiceStats> stats;
+      while (true) {
+        L402_ASSIGN_OR_RETURN(const bool row, select.step());
+        if (!row) break;
+        ServiceStats entry;
+        entry.service = select.column_text(0);
+        entry.challenges = to_unsigned(select.column_int64(1));
+        entry.paid_tokens = to_unsigned(select.column_int64(2));
+        entry.paid_requests = to_unsigned(select.column_int64(3));
+        entry.revenue = Msat(to_unsigned(select.column_int64(4)));
+        stats.push_back(std::move(entry));
+      }
+      return stats;
+    });
+  }
+
   // ---- Counters
   Result<std::uint64_t> add_to_counter(const CounterKey& key, std::uint64_t amount) override {
     L402_ASSIGN_OR_RETURN(const std::int64_t delta, stored_amount(Msat(amount), "add_to_counter"));

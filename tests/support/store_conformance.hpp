@@ -459,6 +459,146 @@ TYPED_TEST_P(StoreConformance, ABatchWithABadAmountRecordsNothing) {
   EXPECT_EQ(summary->paid_requests, 0u);
 }
 
+TYPED_TEST_P(StoreConformance, ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService) {
+  Store& store = this->store();
+  const Hash256 hash = conformance::make_id(0x47, 1);
+  const TokenId a1 = conformance::make_id(0x37, 1);
+  const TokenId a2 = conformance::make_id(0x37, 2);
+  const TokenId a3 = conformance::make_id(0x37, 3);
+  const TokenId b1 = conformance::make_id(0x38, 1);
+  const std::vector<PaidRequest> batch = {{a1, hash, "alpha", Msat(100), 10},
+                                          {a2, hash, "alpha", Msat(200), 20},
+                                          {b1, hash, "beta", Msat(300), 25},
+                                          {a3, hash, "alpha", Msat(400), 15},
+                                          {a1, hash, "alpha", Msat(100), 30}};
+  ASSERT_TRUE(IsOk(store.record_paid_requests(batch)));
+
+  const auto all = store.list_paid_tokens("", 10);
+  ASSERT_TRUE(IsOk(all));
+  ASSERT_EQ(all->size(), 4u);
+  EXPECT_EQ((*all)[0].token_id, a1);  // last used at 30
+  EXPECT_EQ((*all)[1].token_id, b1);
+  EXPECT_EQ((*all)[2].token_id, a2);
+  EXPECT_EQ((*all)[3].token_id, a3);
+  EXPECT_EQ((*all)[0].service, "alpha");
+  EXPECT_EQ((*all)[0].payment_hash, hash);
+  EXPECT_EQ((*all)[0].first_used_at, 10);
+  EXPECT_EQ((*all)[0].last_used_at, 30);
+  EXPECT_EQ((*all)[0].request_count, 2u);
+  EXPECT_EQ((*all)[0].revenue, Msat(100));
+
+  const auto alpha = store.list_paid_tokens("alpha", 10);
+  ASSERT_TRUE(IsOk(alpha));
+  ASSERT_EQ(alpha->size(), 3u);
+  EXPECT_EQ((*alpha)[0].token_id, a1);
+  EXPECT_EQ((*alpha)[1].token_id, a2);
+  EXPECT_EQ((*alpha)[2].token_id, a3);
+
+  const auto unknown = store.list_paid_tokens("gamma", 10);
+  ASSERT_TRUE(IsOk(unknown));
+  EXPECT_TRUE(unknown->empty());
+}
+
+TYPED_TEST_P(StoreConformance, ListPaidTokensStopsAtTheLimit) {
+  Store& store = this->store();
+  const Hash256 hash = conformance::make_id(0x48, 1);
+  std::vector<PaidRequest> batch;
+  for (std::uint32_t n = 1; n <= 5; ++n) {
+    batch.push_back({conformance::make_id(0x39, n), hash, "svc", Msat(10), 100 + n});
+  }
+  ASSERT_TRUE(IsOk(store.record_paid_requests(batch)));
+
+  const auto two = store.list_paid_tokens("", 2);
+  ASSERT_TRUE(IsOk(two));
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[0].token_id, conformance::make_id(0x39, 5));
+  EXPECT_EQ((*two)[1].token_id, conformance::make_id(0x39, 4));
+  const auto filtered = store.list_paid_tokens("svc", 3);
+  ASSERT_TRUE(IsOk(filtered));
+  EXPECT_EQ(filtered->size(), 3u);
+  const auto none = store.list_paid_tokens("", 0);
+  ASSERT_TRUE(IsOk(none));
+  EXPECT_TRUE(none->empty());
+  const auto huge = store.list_paid_tokens("", std::numeric_limits<std::size_t>::max());
+  ASSERT_TRUE(IsOk(huge));
+  EXPECT_EQ(huge->size(), 5u);
+}
+
+TYPED_TEST_P(StoreConformance, ServiceStatsMatchWhatWasRecordedPerService) {
+  Store& store = this->store();
+  const auto empty = store.service_stats();
+  ASSERT_TRUE(IsOk(empty));
+  EXPECT_TRUE(empty->empty());
+
+  // "zeta" has challenges only, "beta" paid tokens only, "alpha" both.
+  for (std::uint32_t n = 1; n <= 3; ++n) {
+    IssuedChallenge challenge = conformance::make_challenge(n, 100, 200);
+    challenge.service = n == 3 ? "zeta" : "alpha";
+    ASSERT_TRUE(IsOk(store.record_challenge(challenge)));
+  }
+  const Hash256 hash = conformance::make_id(0x49, 1);
+  const std::vector<PaidRequest> batch = {
+      {conformance::make_challenge(1, 0, 0).token_id, hash, "alpha", Msat(1000), 110},
+      {conformance::make_challenge(1, 0, 0).token_id, hash, "alpha", Msat(1000), 111},
+      {conformance::make_id(0x3a, 1), hash, "beta", Msat(250), 112},
+      {conformance::make_id(0x3a, 2), hash, "beta", Msat(750), 113},
+      {conformance::make_id(0x3a, 2), hash, "beta", Msat(750), 114},
+      {conformance::make_id(0x3a, 2), hash, "beta", Msat(750), 115}};
+  ASSERT_TRUE(IsOk(store.record_paid_requests(batch)));
+
+  const auto stats = store.service_stats();
+  ASSERT_TRUE(IsOk(stats));
+  ASSERT_EQ(stats->size(), 3u);
+  const ServiceStats& alpha = (*stats)[0];
+  EXPECT_EQ(alpha.service, "alpha");
+  EXPECT_EQ(alpha.challenges, 2u);
+  EXPECT_EQ(alpha.paid_tokens, 1u);
+  EXPECT_EQ(alpha.paid_requests, 2u);
+  EXPECT_EQ(alpha.revenue, Msat(1000));
+  const ServiceStats& beta = (*stats)[1];
+  EXPECT_EQ(beta.service, "beta");
+  EXPECT_EQ(beta.challenges, 0u);
+  EXPECT_EQ(beta.paid_tokens, 2u);
+  EXPECT_EQ(beta.paid_requests, 4u);
+  EXPECT_EQ(beta.revenue, Msat(1000));
+  const ServiceStats& zeta = (*stats)[2];
+  EXPECT_EQ(zeta.service, "zeta");
+  EXPECT_EQ(zeta.challenges, 1u);
+  EXPECT_EQ(zeta.paid_tokens, 0u);
+  EXPECT_EQ(zeta.paid_requests, 0u);
+  EXPECT_EQ(zeta.revenue, Msat(0));
+
+  // The per-service figures add up to the summary's.
+  const auto summary = store.summary();
+  ASSERT_TRUE(IsOk(summary));
+  std::uint64_t challenges = 0, tokens = 0, requests = 0, revenue = 0;
+  for (const ServiceStats& entry : *stats) {
+    challenges += entry.challenges;
+    tokens += entry.paid_tokens;
+    requests += entry.paid_requests;
+    revenue += entry.revenue.value();
+  }
+  EXPECT_EQ(challenges, summary->challenges);
+  EXPECT_EQ(tokens, summary->paid_tokens);
+  EXPECT_EQ(requests, summary->paid_requests);
+  EXPECT_EQ(Msat(revenue), summary->revenue);
+}
+
+TYPED_TEST_P(StoreConformance, ServiceStatsAreOrderedByNameInByteOrder) {
+  Store& store = this->store();
+  const Hash256 hash = conformance::make_id(0x4a, 1);
+  const std::vector<PaidRequest> batch = {{conformance::make_id(0x3b, 1), hash, "b", Msat(1), 1},
+                                          {conformance::make_id(0x3b, 2), hash, "a", Msat(1), 1},
+                                          {conformance::make_id(0x3b, 3), hash, "B", Msat(1), 1}};
+  ASSERT_TRUE(IsOk(store.record_paid_requests(batch)));
+  const auto stats = store.service_stats();
+  ASSERT_TRUE(IsOk(stats));
+  ASSERT_EQ(stats->size(), 3u);
+  EXPECT_EQ((*stats)[0].service, "B");
+  EXPECT_EQ((*stats)[1].service, "a");
+  EXPECT_EQ((*stats)[2].service, "b");
+}
+
 TYPED_TEST_P(StoreConformance, ConcurrentPaidRequestsFromTwoInstancesAreAllCounted) {
   std::unique_ptr<Store> other = this->second();
   ASSERT_NE(other, nullptr);
@@ -889,6 +1029,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     SummaryOfAnEmptyStoreIsZero, RecordChallengeRefusesADuplicateTokenId,
     AmountsAboveInt64MaxAreRefused, PaidRequestsAreCountedAndRevenueOnce,
     ABatchOfPaidRequestsCountsLikeSingleCalls, ABatchWithABadAmountRecordsNothing,
+    ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService, ListPaidTokensStopsAtTheLimit,
+    ServiceStatsMatchWhatWasRecordedPerService, ServiceStatsAreOrderedByNameInByteOrder,
     ConcurrentPaidRequestsFromTwoInstancesAreAllCounted, SettlementsAreIdempotentPerPaymentHash,
     PruneRemovesExpiredChallengesThatWereNeverUsed, PruneKeepsAtMostMaxRowsDroppingTheOldest,
     LedgerSurvivesARestart,

@@ -71,6 +71,11 @@ class FaultyStore final : public Store {
     return inner_.prune_challenges(now, max_rows);
   }
   Result<LedgerSummary> summary() override { return inner_.summary(); }
+  Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
+                                                  std::size_t limit) override {
+    return inner_.list_paid_tokens(service, limit);
+  }
+  Result<std::vector<ServiceStats>> service_stats() override { return inner_.service_stats(); }
   Result<std::uint64_t> add_to_counter(const CounterKey& key, std::uint64_t amount) override {
     return inner_.add_to_counter(key, amount);
   }
