@@ -6,8 +6,8 @@
 // (recognised by its keys: `listenaddr`, `authenticator`, `services` with `hostregexp`, ...)
 // is mapped to the same values; the Aperture keys l402d does not support become warnings.
 //
-// Secrets read from files or the environment (upstream header values, TLS keys are paths
-// only) are held in the config and must never be logged: describe() prints them as "(secret)".
+// Header values read from files or the environment are secrets: they are held in the config
+// (InjectedHeader::secret) and must never be logged or shown by the admin API.
 //
 // Thread safety: a GatewayConfig is a plain value; share it as shared_ptr<const ...>.
 #pragma once
