@@ -1,3 +1,8 @@
 # Sources of l402_gateway_proxy, relative to this folder.
 set(l402_gateway_proxy_sources
+  header_edits.cpp
+  wire_format.cpp
+  upstream_pool.cpp
+  session.cpp
+  proxy_server.cpp
 )
