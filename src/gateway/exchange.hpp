@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -36,9 +35,6 @@ struct RequestHead {
   bool tls = false;           // arrived over TLS
   bool has_body = false;      // Content-Length > 0 or chunked
   std::optional<std::uint64_t> content_length;
-
-  // The first field with this name (case-insensitive), if any.
-  std::optional<std::string_view> field(std::string_view name) const;
 };
 
 // A complete response the gateway makes itself (402, 401, 403, 404, 503, ...).

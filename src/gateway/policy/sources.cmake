@@ -1,3 +1,14 @@
 # Sources of l402_gateway_policy, relative to this folder.
 set(l402_gateway_policy_sources
+  client_address.cpp
+  forward_plan.cpp
+  forwarded.cpp
+  gateway_handler.cpp
+  header_fields.cpp
+  ip_address.cpp
+  paid_ledger.cpp
+  policy_snapshot.cpp
+  replies.cpp
+  request_path.cpp
+  routing.cpp
 )

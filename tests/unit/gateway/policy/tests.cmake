@@ -1,3 +1,12 @@
 # Test sources of l402_gateway_policy, relative to this folder.
 set(l402_gateway_policy_tests
+  client_address_test.cpp
+  forward_plan_test.cpp
+  gateway_free_access_test.cpp
+  gateway_handler_test.cpp
+  paid_ledger_test.cpp
+  replies_test.cpp
+  request_path_test.cpp
+  routing_test.cpp
 )
+set(l402_gateway_policy_test_deps l402_devnet)

@@ -1,0 +1,131 @@
+// Building the ForwardPlan of a request that may pass (see forward_plan.hpp).
+#include "gateway/policy/forward_plan.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "gateway/policy/forwarded.hpp"
+#include "gateway/policy/header_fields.hpp"
+#include "gateway/policy/request_path.hpp"
+#include "l402/encoding.hpp"
+
+namespace l402::gateway {
+namespace {
+
+constexpr std::string_view kL402Prefix = "X-L402-";
+
+void add_removal(std::vector<std::string>& removals, std::string_view name) {
+  const bool known = std::any_of(removals.begin(), removals.end(),
+                                 [name](const std::string& r) { return iequals(r, name); });
+  if (!known) removals.emplace_back(name);
+}
+
+// Sets `name`, replacing fields of that name already in `fields`.
+void replace_field(std::vector<Field>& fields, std::string name, std::string value) {
+  std::erase_if(fields, [&name](const Field& f) { return iequals(f.name, name); });
+  fields.push_back({std::move(name), std::move(value)});
+}
+
+std::string join_chain(const ClientAddress& client) {
+  std::string out;
+  for (const IpAddress& hop : client.chain) {
+    if (!out.empty()) out += ", ";
+    out += format_ip(hop);
+  }
+  return out;
+}
+
+// One element per hop: each proxy's element names the address it received from; ours, last,
+// also the host and scheme the client used.
+std::string forwarded_elements(const ClientAddress& client, const RequestHead& head) {
+  std::string out;
+  for (const IpAddress& hop : client.chain) {
+    if (!out.empty()) out += ", ";
+    out += "for=" + forwarded_node(hop);
+  }
+  if (out.empty()) out = "for=unknown";
+  if (!head.host.empty()) out += ";host=" + forwarded_value(head.host);
+  out += head.tls ? ";proto=https" : ";proto=http";
+  return out;
+}
+
+void add_credential(std::vector<Field>& fields, const VerifiedCredential& paid,
+                    const ServiceConfig& service) {
+  // format_authorization writes "L402 <tokens>:<preimage>"; Aperture sends LSAT first.
+  const std::string l402 = format_authorization(paid.credential);
+  fields.push_back({"Authorization", "LSAT" + l402.substr(4)});
+  fields.push_back({"Authorization", l402});
+  fields.push_back({"X-L402-Token-Id", hex::encode(paid.grant.token_id)});
+  fields.push_back({"X-L402-Service", service.name});
+}
+
+}  // namespace
+
+std::string rewrite_target(const ServiceConfig& service, std::string_view path,
+                           std::string_view query) {
+  std::string out(path);
+  const std::string& from = service.rewrite_from;
+  if (!from.empty() || !service.rewrite_to.empty()) {
+    const bool at_boundary =
+        path.starts_with(from) &&
+        (path.size() == from.size() || from.ends_with('/') || path[from.size()] == '/');
+    if (at_boundary) {
+      std::string_view rest = path.substr(from.size());
+      out = service.rewrite_to;
+      if (out.ends_with('/') && rest.starts_with('/')) rest.remove_prefix(1);
+      out += rest;
+      if (!out.starts_with('/')) out.insert(out.begin(), '/');
+    }
+  }
+  if (out.empty()) out = "/";
+  out += query;
+  return out;
+}
+
+std::string upstream_authority(const UpstreamConfig& upstream) {
+  std::string out = upstream.host.find(':') != std::string::npos && !upstream.host.starts_with('[')
+                        ? "[" + upstream.host + "]"
+                        : upstream.host;
+  const bool default_port = (upstream.scheme == "http" && upstream.port == 80) ||
+                            (upstream.scheme == "https" && upstream.port == 443);
+  if (!default_port) out += ":" + std::to_string(upstream.port);
+  return out;
+}
+
+ForwardPlan make_forward_plan(const ServiceConfig& service, const RequestHead& head,
+                              std::string_view path, const ClientAddress& client,
+                              const VerifiedCredential* paid) {
+  ForwardPlan plan;
+  plan.upstream = service.upstream;
+  plan.target = rewrite_target(service, path, query_of(head.target));
+  plan.max_body_bytes = service.max_body_bytes;
+  plan.upstream_timeout = service.upstream_timeout;
+
+  // Nothing the client sends may pose as what the gateway vouches for.
+  for (const Field& field : head.fields) {
+    if (istarts_with(field.name, kL402Prefix)) add_removal(plan.remove_fields, field.name);
+  }
+  // A chain we could not build (an unreadable peer address) is not passed on as the client
+  // wrote it.
+  if (client.chain.empty()) add_removal(plan.remove_fields, "X-Forwarded-For");
+  if (paid != nullptr) {
+    add_removal(plan.remove_fields, "Macaroon");
+    add_removal(plan.remove_fields, "Grpc-Metadata-Macaroon");
+  }
+
+  std::vector<Field>& set = plan.set_fields;
+  set.push_back({"Host", service.upstream.pass_host && !head.host.empty()
+                             ? head.host
+                             : upstream_authority(service.upstream)});
+  if (!client.chain.empty()) set.push_back({"X-Forwarded-For", join_chain(client)});
+  set.push_back({"X-Forwarded-Proto", head.tls ? "https" : "http"});
+  if (!head.host.empty()) set.push_back({"X-Forwarded-Host", head.host});
+  set.push_back({"Forwarded", forwarded_elements(client, head)});
+  if (paid != nullptr) add_credential(set, *paid, service);
+  for (const InjectedHeader& header : service.headers) {
+    replace_field(set, header.name, header.value);
+  }
+  return plan;
+}
+
+}  // namespace l402::gateway

@@ -1,0 +1,38 @@
+// Field lookups on a RequestHead (see header_fields.hpp).
+#include "gateway/policy/header_fields.hpp"
+
+#include <cctype>
+
+namespace l402::gateway {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && istarts_with(a, b);
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string_view> find_field(const RequestHead& head, std::string_view name) {
+  for (const Field& field : head.fields) {
+    if (iequals(field.name, name)) return std::string_view(field.value);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> field_values(const RequestHead& head, std::string_view name) {
+  std::vector<std::string_view> values;
+  for (const Field& field : head.fields) {
+    if (iequals(field.name, name)) values.push_back(field.value);
+  }
+  return values;
+}
+
+}  // namespace l402::gateway
