@@ -130,6 +130,11 @@ class Store {
   // ---- Ledger
   // Durable when it returns. kAlreadyExists for a token ID recorded before.
   virtual Result<void> record_challenge(const IssuedChallenge& challenge) = 0;
+  // Many challenges in one transaction: all are recorded or none. A token ID recorded before
+  // (earlier, or earlier in the same batch) is skipped, not an error: a gateway batches its
+  // challenges this way, as it does paid requests, since an unpaid challenge is only a ledger
+  // statistic. An empty span does nothing.
+  virtual Result<void> record_challenges(std::span<const IssuedChallenge> challenges) = 0;
   // Counts one paid request: creates the token's row on first use (revenue = `price`),
   // otherwise updates last use and the request count.
   Result<void> record_paid_request(const TokenId& token_id, const Hash256& payment_hash,

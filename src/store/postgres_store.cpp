@@ -188,6 +188,7 @@ class PostgresStore final : public Store {
   Result<bool> revoke(const TokenId& token_id, std::int64_t at, std::string_view reason) override;
   Result<std::vector<RevocationEntry>> load_revocations(std::uint64_t after) override;
   Result<void> record_challenge(const IssuedChallenge& challenge) override;
+  Result<void> record_challenges(std::span<const IssuedChallenge> challenges) override;
   Result<void> record_paid_requests(std::span<const PaidRequest> requests) override;
   Result<std::optional<PaidToken>> find_paid_token(const TokenId& token_id) override;
   Result<void> record_settlement(const Settlement& settlement) override;
@@ -383,6 +384,35 @@ Result<void> PostgresStore::record_challenge(const IssuedChallenge& challenge) {
     return inserted.error().with_context("recording a challenge");
   }
   return ok_result();
+}
+
+Result<void> PostgresStore::record_challenges(std::span<const IssuedChallenge> challenges) {
+  std::vector<std::int64_t> prices;
+  prices.reserve(challenges.size());
+  for (const IssuedChallenge& challenge : challenges) {
+    L402_ASSIGN_OR_RETURN(const std::int64_t price,
+                          schema::stored_amount(challenge.price, "record_challenges"));
+    prices.push_back(price);
+  }
+  if (challenges.empty()) return ok_result();
+  return in_transaction<void>([&](Connection& conn) -> Result<void> {
+    for (std::size_t i = 0; i < challenges.size(); ++i) {
+      // Params point into what they were given, so each row gets its own.
+      Params params;
+      params.bytes(as_view(challenges[i].token_id))
+          .bytes(as_view(challenges[i].payment_hash))
+          .text(challenges[i].service)
+          .int64(prices[i])
+          .int64(challenges[i].issued_at)
+          .int64(challenges[i].invoice_expires_at);
+      L402_RETURN_IF_ERROR(
+          conn.exec("INSERT INTO challenges (token_id, payment_hash, service, price_msat, "
+                    "issued_at, invoice_expires_at) VALUES ($1, $2, $3, $4, $5, $6) "
+                    "ON CONFLICT (token_id) DO NOTHING",
+                    params));
+    }
+    return ok_result();
+  });
 }
 
 Result<void> PostgresStore::record_paid_requests(std::span<const PaidRequest> requests) {

@@ -274,6 +274,37 @@ class SqliteStore final : public Store {
     return recorded;
   }
 
+  Result<void> record_challenges(std::span<const IssuedChallenge> challenges) override {
+    std::vector<std::int64_t> prices;
+    prices.reserve(challenges.size());
+    for (const IssuedChallenge& challenge : challenges) {
+      L402_ASSIGN_OR_RETURN(const std::int64_t price,
+                            stored_amount(challenge.price, "record_challenges"));
+      prices.push_back(price);
+    }
+    if (challenges.empty()) return ok_result();
+    return write("record_challenges", [&](Connection& c) -> Result<void> {
+      for (std::size_t i = 0; i < challenges.size(); ++i) {
+        const IssuedChallenge& challenge = challenges[i];
+        // Borrowed from the connection's statement cache: prepared once, reused per row.
+        L402_ASSIGN_OR_RETURN(
+            Statement insert,
+            c.prepare("INSERT INTO challenges (token_id, payment_hash, service, price_msat, "
+                      "issued_at, invoice_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                      "ON CONFLICT (token_id) DO NOTHING",
+                      "record_challenges"));
+        insert.bind_blob(1, bytes_of(challenge.token_id))
+            .bind_blob(2, bytes_of(challenge.payment_hash))
+            .bind_text(3, challenge.service)
+            .bind(4, prices[i])
+            .bind(5, challenge.issued_at)
+            .bind(6, challenge.invoice_expires_at);
+        L402_RETURN_IF_ERROR(insert.run());
+      }
+      return ok_result();
+    });
+  }
+
   Result<void> record_paid_requests(std::span<const PaidRequest> requests) override {
     std::vector<std::int64_t> revenues;
     revenues.reserve(requests.size());

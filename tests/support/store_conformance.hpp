@@ -369,6 +369,63 @@ TYPED_TEST_P(StoreConformance, RecordChallengeRefusesADuplicateTokenId) {
   EXPECT_EQ(store.summary().value().challenges, 1u);
 }
 
+TYPED_TEST_P(StoreConformance, ABatchOfChallengesIsRecordedAndCounted) {
+  Store& store = this->store();
+  std::vector<IssuedChallenge> batch;
+  for (std::uint32_t n = 1; n <= 3; ++n) batch.push_back(conformance::make_challenge(n, 100, 3700));
+  batch[2].service = "other";
+  ASSERT_TRUE(IsOk(store.record_challenges(batch)));
+  ASSERT_TRUE(IsOk(store.record_challenges({})));
+
+  const auto summary = store.summary();
+  ASSERT_TRUE(IsOk(summary));
+  EXPECT_EQ(summary->challenges, 3u);
+  const auto stats = store.service_stats();
+  ASSERT_TRUE(IsOk(stats));
+  ASSERT_EQ(stats->size(), 2u);
+  EXPECT_EQ((*stats)[0].service, "other");
+  EXPECT_EQ((*stats)[0].challenges, 1u);
+  EXPECT_EQ((*stats)[1].service, "svc");
+  EXPECT_EQ((*stats)[1].challenges, 2u);
+  // Recorded means a single call sees it as a duplicate.
+  EXPECT_TRUE(HasError(store.record_challenge(batch[0]), ErrorCode::kAlreadyExists));
+}
+
+TYPED_TEST_P(StoreConformance, ABatchOfChallengesSkipsTokenIdsRecordedBefore) {
+  Store& store = this->store();
+  const IssuedChallenge earlier = conformance::make_challenge(1, 100, 3700);
+  ASSERT_TRUE(IsOk(store.record_challenge(earlier)));
+
+  IssuedChallenge earlier_again = earlier;
+  earlier_again.service = "changed";  // skipped: the first row stays
+  const IssuedChallenge fresh = conformance::make_challenge(2, 100, 3700);
+  const std::vector<IssuedChallenge> batch = {earlier_again, fresh, fresh};
+  ASSERT_TRUE(IsOk(store.record_challenges(batch)));
+  std::unique_ptr<Store> other = this->second();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(IsOk(other->record_challenges(batch)));
+
+  const auto summary = store.summary();
+  ASSERT_TRUE(IsOk(summary));
+  EXPECT_EQ(summary->challenges, 2u);
+  const auto stats = store.service_stats();
+  ASSERT_TRUE(IsOk(stats));
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ((*stats)[0].service, "svc");
+  EXPECT_EQ((*stats)[0].challenges, 2u);
+}
+
+TYPED_TEST_P(StoreConformance, ABatchOfChallengesWithABadAmountRecordsNothing) {
+  Store& store = this->store();
+  const std::vector<IssuedChallenge> batch = {
+      conformance::make_challenge(1, 100, 3700),
+      conformance::make_challenge(2, 100, 3700, static_cast<std::uint64_t>(INT64_MAX) + 1)};
+  EXPECT_TRUE(HasError(store.record_challenges(batch), ErrorCode::kInvalidArgument));
+  const auto summary = store.summary();
+  ASSERT_TRUE(IsOk(summary));
+  EXPECT_EQ(summary->challenges, 0u);
+}
+
 TYPED_TEST_P(StoreConformance, AmountsAboveInt64MaxAreRefused) {
   Store& store = this->store();
   constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -1027,13 +1084,14 @@ REGISTER_TYPED_TEST_SUITE_P(
     RevokeIsIdempotentAndKeepsTheFirstEntry, LoadRevocationsReturnsEntriesAfterASequenceInOrder,
     // ledger
     SummaryOfAnEmptyStoreIsZero, RecordChallengeRefusesADuplicateTokenId,
-    AmountsAboveInt64MaxAreRefused, PaidRequestsAreCountedAndRevenueOnce,
-    ABatchOfPaidRequestsCountsLikeSingleCalls, ABatchWithABadAmountRecordsNothing,
-    ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService, ListPaidTokensStopsAtTheLimit,
-    ServiceStatsMatchWhatWasRecordedPerService, ServiceStatsAreOrderedByNameInByteOrder,
-    ConcurrentPaidRequestsFromTwoInstancesAreAllCounted, SettlementsAreIdempotentPerPaymentHash,
-    PruneRemovesExpiredChallengesThatWereNeverUsed, PruneKeepsAtMostMaxRowsDroppingTheOldest,
-    LedgerSurvivesARestart,
+    ABatchOfChallengesIsRecordedAndCounted, ABatchOfChallengesSkipsTokenIdsRecordedBefore,
+    ABatchOfChallengesWithABadAmountRecordsNothing, AmountsAboveInt64MaxAreRefused,
+    PaidRequestsAreCountedAndRevenueOnce, ABatchOfPaidRequestsCountsLikeSingleCalls,
+    ABatchWithABadAmountRecordsNothing, ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService,
+    ListPaidTokensStopsAtTheLimit, ServiceStatsMatchWhatWasRecordedPerService,
+    ServiceStatsAreOrderedByNameInByteOrder, ConcurrentPaidRequestsFromTwoInstancesAreAllCounted,
+    SettlementsAreIdempotentPerPaymentHash, PruneRemovesExpiredChallengesThatWereNeverUsed,
+    PruneKeepsAtMostMaxRowsDroppingTheOldest, LedgerSurvivesARestart,
     // counters
     AddToCounterReturnsTheNewTotalPerKey, CountersAreAtomicAcrossThreadsAndInstances,
     PruneCountersDeletesWindowsThatStartedBefore,

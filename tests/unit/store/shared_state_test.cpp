@@ -58,6 +58,9 @@ class FaultyStore final : public Store {
   Result<void> record_challenge(const IssuedChallenge& challenge) override {
     return inner_.record_challenge(challenge);
   }
+  Result<void> record_challenges(std::span<const IssuedChallenge> challenges) override {
+    return inner_.record_challenges(challenges);
+  }
   Result<void> record_paid_requests(std::span<const PaidRequest> requests) override {
     return inner_.record_paid_requests(requests);
   }
