@@ -5,6 +5,8 @@
 //   -> no credential: freebie left? (store, on the worker pool) -> forward
 //   -> challenge (backend, on the worker pool): 402, or 503 when no invoice can be made.
 //
+// Challenges and paid requests go to the ledger in batches (LedgerBatch, written by flush()).
+//
 // Jobs on the worker pool hold the configuration snapshot they started with and the shared
 // state (State), never the handler itself, so a job still queued when the handler goes away
 // only touches objects that outlive it (GatewayDeps are owned by l402d's main).
@@ -19,7 +21,7 @@
 #include "gateway/policy/client_address.hpp"
 #include "gateway/policy/forward_plan.hpp"
 #include "gateway/policy/header_fields.hpp"
-#include "gateway/policy/paid_ledger.hpp"
+#include "gateway/policy/ledger_batch.hpp"
 #include "gateway/policy/policy_snapshot.hpp"
 #include "gateway/policy/replies.hpp"
 #include "gateway/policy/request_path.hpp"
@@ -50,7 +52,7 @@ struct Request {
 struct State {
   explicit State(GatewayDeps d) : deps(std::move(d)) {}
   GatewayDeps deps;
-  PaidLedger ledger;
+  LedgerBatch ledger;
 };
 
 }  // namespace
@@ -113,10 +115,8 @@ void answer_with_challenge(State& state, Request& request, const std::optional<D
                                             config.invoice_expiry_seconds, INT64_MAX / 2));
   const IssuedChallenge issued{
       minted->token_id, minted->payment_hash, service.name, service.price, now, expires_at};
-  if (Result<void> recorded = state.deps.store.record_challenge(issued); !recorded.ok()) {
-    state.deps.logger.warn("cannot record a challenge",
-                           {{"service", service.name}, {"error", recorded.error().message()}});
-  }
+  // Recorded with the next flush: one durable commit per batch, not one per challenge.
+  state.ledger.add_challenge(issued);
   state.deps.metrics.count_challenge(service.name);
   const ChallengeBody body{&*minted, service.name, service.price, expires_at};
   reply(request, challenge_reply(config, request.head, body, denial ? &*denial : nullptr),
@@ -216,7 +216,8 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
     const Grant& grant = verdict.grant();
     const std::string token_hex = hex::encode(grant.token_id);
     request.outcome.token_id = token_hex.substr(0, 8);
-    if (state->ledger.add({grant.token_id, grant.payment_hash, service.name, service.price, now})) {
+    if (state->ledger.add_paid_request(
+            {grant.token_id, grant.payment_hash, service.name, service.price, now})) {
       state->deps.metrics.count_paid_token(service.name, service.price.value());
     }
     const VerifiedCredential paid{*credential, grant};

@@ -5,8 +5,8 @@
 //
 // Verifying needs no database and no backend: it runs inline on the I/O thread. Minting
 // (an invoice from the backend) and free-request counting (the store) run on the worker pool,
-// and `done` is called from there. Paid requests are recorded in the store's ledger in batches
-// (flush()); challenges are recorded when minted.
+// and `done` is called from there. Challenges and paid requests are recorded in the store's
+// ledger in batches (flush()), not when they happen.
 //
 // Thread safety: handle() and reload() are safe from any thread at once.
 #pragma once
@@ -51,7 +51,8 @@ class GatewayHandler final : public RequestHandler {
   Result<void> reload(std::shared_ptr<const GatewayConfig> config);
   std::shared_ptr<const GatewayConfig> config() const;
 
-  // Writes the paid requests counted since the last flush to the store (one transaction).
+  // Writes the challenges issued and paid requests counted since the last flush to the store
+  // (one transaction for each kind). What cannot be written stays for the next flush.
   // l402d calls this about once a second and at shutdown.
   Result<void> flush();
 

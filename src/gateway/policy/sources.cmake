@@ -6,7 +6,7 @@ set(l402_gateway_policy_sources
   gateway_handler.cpp
   header_fields.cpp
   ip_address.cpp
-  paid_ledger.cpp
+  ledger_batch.cpp
   policy_snapshot.cpp
   replies.cpp
   request_path.cpp

@@ -4,9 +4,11 @@ set(l402_gateway_policy_tests
   forward_plan_test.cpp
   gateway_free_access_test.cpp
   gateway_handler_test.cpp
-  paid_ledger_test.cpp
+  ledger_batch_test.cpp
   replies_test.cpp
   request_path_test.cpp
   routing_test.cpp
 )
-set(l402_gateway_policy_test_deps l402_devnet)
+# ledger_batch_test holds SQLite's write lock from a connection of its own.
+find_package(SQLite3 REQUIRED)
+set(l402_gateway_policy_test_deps l402_devnet SQLite::SQLite3)
