@@ -7,11 +7,13 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace l402::gateway {
@@ -49,15 +51,24 @@ std::string format_double(double value) {
 }
 
 // The label part of a series, e.g. `{service="a",outcome="paid"}`, which is also its key.
+// Written into a per-thread buffer: counting runs once or twice per request, and a key that
+// has been seen is only looked up, so the common case allocates nothing. The view is valid
+// until the thread's next call.
 template <std::size_t N>
-std::string label_text(const std::array<std::string_view, N>& names,
-                       const std::array<std::string_view, N>& values) {
-  std::string out = "{";
+std::string_view label_text(const std::array<std::string_view, N>& names,
+                            const std::array<std::string_view, N>& values) {
+  thread_local std::string out;
+  out.clear();
+  out += '{';
   for (std::size_t i = 0; i < N; ++i) {
     if (i > 0) out += ',';
     out += names[i];
     out += "=\"";
-    out += escape_label_value(values[i]);
+    if (values[i].find_first_of("\\\"\n") == std::string_view::npos) {
+      out += values[i];
+    } else {
+      out += escape_label_value(values[i]);
+    }
     out += '"';
   }
   out += '}';
@@ -69,7 +80,7 @@ class CounterFamily {
   CounterFamily(std::string name, std::string help)
       : name_(std::move(name)), help_(std::move(help)) {}
 
-  void add(const std::string& labels, std::uint64_t amount) {
+  void add(std::string_view labels, std::uint64_t amount) {
     {
       std::shared_lock lock(mutex_);
       const auto it = series_.find(labels);
@@ -80,7 +91,7 @@ class CounterFamily {
     }
     std::unique_lock lock(mutex_);
     if (series_.size() >= kMaxSeries && series_.find(labels) == series_.end()) return;
-    series_[labels].fetch_add(amount, std::memory_order_relaxed);
+    series_[std::string(labels)].fetch_add(amount, std::memory_order_relaxed);
   }
 
   void render(std::string& out) const {
@@ -95,7 +106,7 @@ class CounterFamily {
   const std::string name_;
   const std::string help_;
   mutable std::shared_mutex mutex_;
-  std::map<std::string, std::atomic<std::uint64_t>> series_;
+  std::map<std::string, std::atomic<std::uint64_t>, std::less<>> series_;
 };
 
 class Histogram {
@@ -144,7 +155,7 @@ class HistogramFamily {
   HistogramFamily(std::string name, std::string help, std::span<const double> bounds)
       : name_(std::move(name)), help_(std::move(help)), bounds_(bounds) {}
 
-  void observe(const std::string& labels, std::chrono::nanoseconds duration) {
+  void observe(std::string_view labels, std::chrono::nanoseconds duration) {
     {
       std::shared_lock lock(mutex_);
       const auto it = series_.find(labels);
@@ -157,7 +168,7 @@ class HistogramFamily {
     auto it = series_.find(labels);
     if (it == series_.end()) {
       if (series_.size() >= kMaxSeries) return;
-      it = series_.emplace(labels, std::make_unique<Histogram>(bounds_)).first;
+      it = series_.emplace(std::string(labels), std::make_unique<Histogram>(bounds_)).first;
     }
     it->second->observe(duration);
   }
@@ -173,7 +184,7 @@ class HistogramFamily {
   const std::string help_;
   std::span<const double> bounds_;
   mutable std::shared_mutex mutex_;
-  std::map<std::string, std::unique_ptr<Histogram>> series_;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> series_;
 };
 
 }  // namespace
@@ -214,7 +225,7 @@ void Metrics::count_challenge(std::string_view service) {
 }
 
 void Metrics::count_paid_token(std::string_view service, std::uint64_t revenue_msat) {
-  const std::string labels = label_text<1>({"service"}, {service});
+  const std::string_view labels = label_text<1>({"service"}, {service});
   impl_->paid_tokens.add(labels, 1);
   impl_->revenue.add(labels, revenue_msat);
 }

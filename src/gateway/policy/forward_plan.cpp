@@ -2,7 +2,9 @@
 #include "gateway/policy/forward_plan.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "gateway/policy/forwarded.hpp"
 #include "gateway/policy/header_fields.hpp"
@@ -26,22 +28,39 @@ void replace_field(std::vector<Field>& fields, std::string name, std::string val
   fields.push_back({std::move(name), std::move(value)});
 }
 
-std::string join_chain(const ClientAddress& client) {
+// Each hop's address as text, formatted once for both X-Forwarded-For and Forwarded.
+std::vector<std::string> hop_texts(const ClientAddress& client) {
+  std::vector<std::string> texts;
+  texts.reserve(client.chain.size());
+  for (const IpAddress& hop : client.chain) texts.push_back(format_ip(hop));
+  return texts;
+}
+
+std::string join_chain(const std::vector<std::string>& hops) {
   std::string out;
-  for (const IpAddress& hop : client.chain) {
+  for (const std::string& hop : hops) {
     if (!out.empty()) out += ", ";
-    out += format_ip(hop);
+    out += hop;
   }
   return out;
 }
 
 // One element per hop: each proxy's element names the address it received from; ours, last,
 // also the host and scheme the client used.
-std::string forwarded_elements(const ClientAddress& client, const RequestHead& head) {
+std::string forwarded_elements(const ClientAddress& client, const std::vector<std::string>& hops,
+                               const RequestHead& head) {
   std::string out;
-  for (const IpAddress& hop : client.chain) {
+  for (std::size_t i = 0; i < hops.size(); ++i) {
     if (!out.empty()) out += ", ";
-    out += "for=" + forwarded_node(hop);
+    // As forwarded_node(): an IPv6 node is quoted and bracketed.
+    if (client.chain[i].v6) {
+      out += "for=\"[";
+      out += hops[i];
+      out += "]\"";
+    } else {
+      out += "for=";
+      out += hops[i];
+    }
   }
   if (out.empty()) out = "for=unknown";
   if (!head.host.empty()) out += ";host=" + forwarded_value(head.host);
@@ -114,13 +133,16 @@ ForwardPlan make_forward_plan(const ServiceConfig& service, const RequestHead& h
   }
 
   std::vector<Field>& set = plan.set_fields;
+  // Host, X-Forwarded-*, Forwarded, the credential's four, then the injected ones.
+  set.reserve(9 + service.headers.size());
+  const std::vector<std::string> hops = hop_texts(client);
   set.push_back({"Host", service.upstream.pass_host && !head.host.empty()
                              ? head.host
                              : upstream_authority(service.upstream)});
-  if (!client.chain.empty()) set.push_back({"X-Forwarded-For", join_chain(client)});
+  if (!client.chain.empty()) set.push_back({"X-Forwarded-For", join_chain(hops)});
   set.push_back({"X-Forwarded-Proto", head.tls ? "https" : "http"});
   if (!head.host.empty()) set.push_back({"X-Forwarded-Host", head.host});
-  set.push_back({"Forwarded", forwarded_elements(client, head)});
+  set.push_back({"Forwarded", forwarded_elements(client, hops, head)});
   if (paid != nullptr) add_credential(set, *paid, service);
   for (const InjectedHeader& header : service.headers) {
     replace_field(set, header.name, header.value);

@@ -57,6 +57,12 @@ bool is_benign(const beast::error_code& ec) {
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
+// Whether two upstreams share a connection pool: what UpstreamPool::key_of reads.
+bool same_pool(const UpstreamConfig& a, const UpstreamConfig& b) {
+  return a.port == b.port && a.verify_tls == b.verify_tls && a.scheme == b.scheme &&
+         a.host == b.host && a.ca_file == b.ca_file;
+}
+
 class Session final : public SessionControl, public std::enable_shared_from_this<Session> {
  public:
   Session(Worker& worker, ListenerState& listener, FlexStream&& stream, std::string peer)
@@ -296,7 +302,12 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     build_upstream_head();
     phase_ = Phase::kForwarding;
     deadline_ = Clock::now() + plan_.upstream_timeout;
-    pool_key_ = UpstreamPool::key_of(plan_.upstream);
+    // Consecutive requests on a connection mostly go to the same upstream: the key (a few
+    // allocations) is only rebuilt when it changes.
+    if (pool_key_.empty() || !same_pool(plan_.upstream, keyed_upstream_)) {
+      pool_key_ = UpstreamPool::key_of(plan_.upstream);
+      keyed_upstream_ = plan_.upstream;
+    }
     upstream_ = worker_.pool.take(pool_key_);
     if (!upstream_) return connect_upstream();
     reused_ = true;
@@ -651,9 +662,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   void record_request() {
     // Both arms string_view: with "error" and a std::string the result would be a temporary
     // std::string, and the view would dangle.
-    const std::string_view outcome = outcome_.outcome.empty()
-                                         ? std::string_view("error")
-                                         : std::string_view(outcome_.outcome);
+    const std::string_view outcome =
+        outcome_.outcome.empty() ? std::string_view("error") : std::string_view(outcome_.outcome);
     shared_.metrics.count_request(outcome_.service, outcome);
     if (!shared_.logger.access_log_enabled()) return;
     const double duration_ms =
@@ -735,7 +745,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   // The upstream exchange.
   ForwardPlan plan_;
   std::string pool_key_;
-  std::string up_head_;  // kept for a retry
+  UpstreamConfig keyed_upstream_;  // the upstream pool_key_ was made for
+  std::string up_head_;            // kept for a retry
   Clock::time_point deadline_{};
   Clock::time_point sent_at_{};
   UpstreamPtr upstream_;

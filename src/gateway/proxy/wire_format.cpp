@@ -6,8 +6,13 @@
 namespace l402::gateway::proxy {
 namespace {
 
+// A plain loop: find_first_of calls memchr on the set once per character of the text, and
+// every forwarded field (an Authorization value is hundreds of bytes) passes through here.
 bool safe_text(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  for (const char c : text) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
 }
 
 }  // namespace
