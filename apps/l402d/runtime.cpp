@@ -105,6 +105,7 @@ Result<void> prepare_data_dir(const std::filesystem::path& dir) {
 
 struct Runtime::Parts {
   std::filesystem::path config_path;
+  std::vector<gateway::ListenerConfig> configured_listeners;  // as the file says (port 0 stays 0)
   std::atomic<std::shared_ptr<const GatewayConfig>> config;
   std::unique_ptr<gateway::Logger> logger;
   gateway::Metrics metrics;
@@ -193,6 +194,19 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
   {
     L402_ASSIGN_OR_RETURN(parts->proxy, gateway::ProxyServer::start(proxy_options, *parts->handler,
                                                                     parts->metrics, logger));
+  }
+
+  // From here on the running configuration names the ports actually bound (a listener on port
+  // 0 gets an ephemeral one), so that the admin API reports where l402d really listens.
+  parts->configured_listeners = shared_config->listeners;
+  {
+    auto bound = std::make_shared<GatewayConfig>(*shared_config);
+    const std::vector<std::uint16_t> ports = parts->proxy->ports();
+    for (std::size_t i = 0; i < ports.size() && i < bound->listeners.size(); ++i) {
+      bound->listeners[i].port = ports[i];
+    }
+    shared_config = bound;
+    parts->config.store(shared_config);
   }
 
   Parts* raw = parts.get();
@@ -306,7 +320,9 @@ void Runtime::reload() {
   }
   const auto running = parts_->config.load();
   auto next = std::make_shared<GatewayConfig>(*load.config);
-  const std::vector<std::string> restart = settings_needing_restart(*running, *next);
+  GatewayConfig running_as_configured = *running;
+  running_as_configured.listeners = parts_->configured_listeners;
+  const std::vector<std::string> restart = settings_needing_restart(running_as_configured, *next);
   for (const std::string& section : restart) {
     logger.warn("changed setting needs a restart; the running value stays", {{"key", section}});
   }
