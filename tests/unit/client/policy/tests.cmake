@@ -1,0 +1,4 @@
+# Test sources of l402_client (policy), relative to this folder; further libraries in
+# l402_client_policy_test_deps.
+set(l402_client_policy_tests
+)
