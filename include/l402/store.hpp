@@ -63,13 +63,17 @@ struct PaidToken {
   Msat revenue;  // the price, counted once, at first use
 };
 
-// One paid request, for record_paid_requests().
+// Paid requests of one token, for record_paid_requests(): `count` of them, the first at
+// `first_at` (0: at `at`) and the last at `at`. A gateway adds up a token's requests in memory
+// and writes one row for all of them.
 struct PaidRequest {
   TokenId token_id{};
   Hash256 payment_hash{};
   std::string service;
   Msat price;
   std::int64_t at = 0;
+  std::uint64_t count = 1;
+  std::int64_t first_at = 0;
 };
 
 struct Settlement {

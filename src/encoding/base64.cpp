@@ -55,31 +55,32 @@ constexpr std::array<std::array<std::uint32_t, 256>, 4> make_shifted_tables() {
 constexpr auto kShifted = make_shifted_tables();
 
 std::string encode_with(std::string_view bytes, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&](std::size_t k) {
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
-  };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
+  const std::size_t whole = bytes.size() / 3;
+  const std::size_t rest = bytes.size() - whole * 3;
+  const std::size_t tail = rest == 0 ? 0 : (pad ? 4 : rest + 1);
+  // Sized once and written through a pointer: appending a character at a time checks the
+  // capacity for each one, and credentials are hundreds of characters.
+  std::string out(whole * 4 + tail, '\0');
+  char* to = out.data();
+  const auto* from = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (std::size_t g = 0; g < whole; ++g, from += 3, to += 4) {
+    const std::uint32_t v =
+        (std::uint32_t{from[0]} << 16) | (std::uint32_t{from[1]} << 8) | from[2];
+    to[0] = alphabet[(v >> 18) & 63];
+    to[1] = alphabet[(v >> 12) & 63];
+    to[2] = alphabet[(v >> 6) & 63];
+    to[3] = alphabet[v & 63];
   }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const std::uint32_t v = byte(i) << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (pad) out += "==";
-  } else if (rest == 2) {
-    const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    if (pad) out += '=';
+  if (rest > 0) {
+    const std::uint32_t v =
+        (std::uint32_t{from[0]} << 16) | (rest == 2 ? std::uint32_t{from[1]} << 8 : 0);
+    to[0] = alphabet[(v >> 18) & 63];
+    to[1] = alphabet[(v >> 12) & 63];
+    if (rest == 2) to[2] = alphabet[(v >> 6) & 63];
+    if (pad) {
+      if (rest == 1) to[2] = '=';
+      to[3] = '=';
+    }
   }
   return out;
 }

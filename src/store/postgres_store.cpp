@@ -417,11 +417,16 @@ Result<void> PostgresStore::record_challenges(std::span<const IssuedChallenge> c
 
 Result<void> PostgresStore::record_paid_requests(std::span<const PaidRequest> requests) {
   std::vector<std::int64_t> revenues;
+  std::vector<std::int64_t> counts;
   revenues.reserve(requests.size());
+  counts.reserve(requests.size());
   for (const PaidRequest& request : requests) {
     L402_ASSIGN_OR_RETURN(const std::int64_t revenue,
                           schema::stored_amount(request.price, "record_paid_requests"));
     revenues.push_back(revenue);
+    L402_ASSIGN_OR_RETURN(const std::int64_t count,
+                          schema::stored_count(request.count, "record_paid_requests"));
+    counts.push_back(count);
   }
   if (requests.empty()) return ok_result();
   return in_transaction<void>([&](Connection& conn) -> Result<void> {
@@ -432,14 +437,16 @@ Result<void> PostgresStore::record_paid_requests(std::span<const PaidRequest> re
           .bytes(as_view(requests[i].payment_hash))
           .text(requests[i].service)
           .int64(requests[i].at)
-          .int64(revenues[i]);
-      L402_RETURN_IF_ERROR(
-          conn.exec("INSERT INTO paid_tokens (token_id, payment_hash, service, first_used_at, "
-                    "last_used_at, request_count, revenue_msat) VALUES ($1, $2, $3, $4, $4, 1, $5) "
-                    "ON CONFLICT (token_id) DO UPDATE SET "
-                    "last_used_at = GREATEST(paid_tokens.last_used_at, EXCLUDED.last_used_at), "
-                    "request_count = paid_tokens.request_count + 1",
-                    params));
+          .int64(revenues[i])
+          .int64(requests[i].first_at != 0 ? requests[i].first_at : requests[i].at)
+          .int64(counts[i]);
+      L402_RETURN_IF_ERROR(conn.exec(
+          "INSERT INTO paid_tokens (token_id, payment_hash, service, first_used_at, "
+          "last_used_at, request_count, revenue_msat) VALUES ($1, $2, $3, $6, $4, $7, $5) "
+          "ON CONFLICT (token_id) DO UPDATE SET "
+          "last_used_at = GREATEST(paid_tokens.last_used_at, EXCLUDED.last_used_at), "
+          "request_count = paid_tokens.request_count + EXCLUDED.request_count",
+          params));
     }
     return ok_result();
   });

@@ -207,4 +207,14 @@ inline Result<std::int64_t> stored_amount(Msat amount, std::string_view what) {
   return static_cast<std::int64_t>(amount.value());
 }
 
+// A count of requests as a BIGINT; kInvalidArgument for 0 or above what a column holds.
+inline Result<std::int64_t> stored_count(std::uint64_t count, std::string_view what) {
+  if (count == 0 || count > kMaxStoredAmount) {
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": a count of " +
+                                                  std::to_string(count) +
+                                                  " requests is not one the store records");
+  }
+  return static_cast<std::int64_t>(count);
+}
+
 }  // namespace l402::store_schema

@@ -43,6 +43,7 @@ using sqlite::Statement;
 using SteadyClock = std::chrono::steady_clock;
 using store_schema::kMaxStoredAmount;
 using store_schema::stored_amount;
+using store_schema::stored_count;
 
 // How often wait_for_change() looks for commits made outside this Store object.
 constexpr std::chrono::milliseconds kWatchInterval(100);
@@ -307,11 +308,16 @@ class SqliteStore final : public Store {
 
   Result<void> record_paid_requests(std::span<const PaidRequest> requests) override {
     std::vector<std::int64_t> revenues;
+    std::vector<std::int64_t> counts;
     revenues.reserve(requests.size());
+    counts.reserve(requests.size());
     for (const PaidRequest& request : requests) {
       L402_ASSIGN_OR_RETURN(const std::int64_t revenue,
                             stored_amount(request.price, "record_paid_requests"));
       revenues.push_back(revenue);
+      L402_ASSIGN_OR_RETURN(const std::int64_t count,
+                            stored_count(request.count, "record_paid_requests"));
+      counts.push_back(count);
     }
     if (requests.empty()) return ok_result();
     return write("record_paid_requests", [&](Connection& c) -> Result<void> {
@@ -321,15 +327,17 @@ class SqliteStore final : public Store {
             Statement upsert,
             c.prepare("INSERT INTO paid_tokens (token_id, payment_hash, service, first_used_at, "
                       "last_used_at, request_count, revenue_msat) "
-                      "VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5) ON CONFLICT (token_id) DO UPDATE SET "
+                      "VALUES (?1, ?2, ?3, ?6, ?4, ?7, ?5) ON CONFLICT (token_id) DO UPDATE SET "
                       "last_used_at = MAX(last_used_at, excluded.last_used_at), "
-                      "request_count = request_count + 1",
+                      "request_count = request_count + excluded.request_count",
                       "record_paid_requests"));
         upsert.bind_blob(1, bytes_of(request.token_id))
             .bind_blob(2, bytes_of(request.payment_hash))
             .bind_text(3, request.service)
             .bind(4, request.at)
-            .bind(5, revenues[i]);
+            .bind(5, revenues[i])
+            .bind(6, request.first_at != 0 ? request.first_at : request.at)
+            .bind(7, counts[i]);
         L402_RETURN_IF_ERROR(upsert.run());
       }
       return ok_result();

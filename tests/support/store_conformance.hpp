@@ -503,6 +503,33 @@ TYPED_TEST_P(StoreConformance, ABatchOfPaidRequestsCountsLikeSingleCalls) {
   EXPECT_EQ(summary->revenue, Msat(1000));
 }
 
+TYPED_TEST_P(StoreConformance, ARowWithACountAddsThatManyRequests) {
+  Store& store = this->store();
+  const TokenId token = conformance::make_id(0x37, 1);
+  const Hash256 hash = conformance::make_id(0x47, 1);
+  PaidRequest many{token, hash, "svc", Msat(500), 40};
+  many.count = 250;
+  many.first_at = 31;
+  ASSERT_TRUE(IsOk(store.record_paid_requests(std::vector<PaidRequest>{many})));
+  PaidRequest later{token, hash, "svc", Msat(500), 55};
+  later.count = 5;
+  later.first_at = 50;
+  ASSERT_TRUE(IsOk(store.record_paid_requests(std::vector<PaidRequest>{later})));
+
+  const auto paid = store.find_paid_token(token);
+  ASSERT_TRUE(IsOk(paid));
+  ASSERT_TRUE(paid->has_value());
+  EXPECT_EQ((*paid)->request_count, 255u);
+  EXPECT_EQ((*paid)->first_used_at, 31);
+  EXPECT_EQ((*paid)->last_used_at, 55);
+  EXPECT_EQ((*paid)->revenue, Msat(500));  // the price, once
+
+  PaidRequest none{conformance::make_id(0x37, 2), hash, "svc", Msat(500), 60};
+  none.count = 0;
+  EXPECT_TRUE(HasError(store.record_paid_requests(std::vector<PaidRequest>{none}),
+                       ErrorCode::kInvalidArgument));
+}
+
 TYPED_TEST_P(StoreConformance, ABatchWithABadAmountRecordsNothing) {
   Store& store = this->store();
   const Hash256 hash = conformance::make_id(0x46, 1);
@@ -1087,11 +1114,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     ABatchOfChallengesIsRecordedAndCounted, ABatchOfChallengesSkipsTokenIdsRecordedBefore,
     ABatchOfChallengesWithABadAmountRecordsNothing, AmountsAboveInt64MaxAreRefused,
     PaidRequestsAreCountedAndRevenueOnce, ABatchOfPaidRequestsCountsLikeSingleCalls,
-    ABatchWithABadAmountRecordsNothing, ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService,
-    ListPaidTokensStopsAtTheLimit, ServiceStatsMatchWhatWasRecordedPerService,
-    ServiceStatsAreOrderedByNameInByteOrder, ConcurrentPaidRequestsFromTwoInstancesAreAllCounted,
-    SettlementsAreIdempotentPerPaymentHash, PruneRemovesExpiredChallengesThatWereNeverUsed,
-    PruneKeepsAtMostMaxRowsDroppingTheOldest, LedgerSurvivesARestart,
+    ARowWithACountAddsThatManyRequests, ABatchWithABadAmountRecordsNothing,
+    ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService, ListPaidTokensStopsAtTheLimit,
+    ServiceStatsMatchWhatWasRecordedPerService, ServiceStatsAreOrderedByNameInByteOrder,
+    ConcurrentPaidRequestsFromTwoInstancesAreAllCounted, SettlementsAreIdempotentPerPaymentHash,
+    PruneRemovesExpiredChallengesThatWereNeverUsed, PruneKeepsAtMostMaxRowsDroppingTheOldest,
+    LedgerSurvivesARestart,
     // counters
     AddToCounterReturnsTheNewTotalPerKey, CountersAreAtomicAcrossThreadsAndInstances,
     PruneCountersDeletesWindowsThatStartedBefore,

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,10 @@ std::uint64_t unsigned_now(std::int64_t now) {
 struct Request {
   std::shared_ptr<const PolicySnapshot> snapshot;
   const Route* route = nullptr;
-  RequestHead head;
+  // The caller's head while the request is decided inline; a job's own copy (owned_head) once
+  // it goes to the worker pool, since the caller's is gone by then.
+  const RequestHead* head = nullptr;
+  std::optional<RequestHead> owned_head;
   std::string path;
   ClientAddress client;
   RequestOutcome outcome;
@@ -74,7 +78,7 @@ void forward(Request& request, const VerifiedCredential* paid, std::string_view 
              const Done& done) {
   request.outcome.outcome = std::string(outcome);
   done(Decision{
-      make_forward_plan(*request.route->service, request.head, request.path, request.client, paid),
+      make_forward_plan(*request.route->service, *request.head, request.path, request.client, paid),
       std::move(request.outcome)});
 }
 
@@ -103,11 +107,11 @@ void answer_with_challenge(State& state, Request& request, const std::optional<D
                             {"error", minted.error().message()}});
     // A bad credential is still answered as such: its holder can act on that.
     if (denial && denial->http_status == 401) {
-      reply(request, denial_reply(config, request.head, *denial), "denied", done);
+      reply(request, denial_reply(config, *request.head, *denial), "denied", done);
       return;
     }
     reply(request,
-          unavailable_reply(config, request.head, "the Lightning backend cannot create invoices"),
+          unavailable_reply(config, *request.head, "the Lightning backend cannot create invoices"),
           "unavailable", done);
     return;
   }
@@ -119,23 +123,31 @@ void answer_with_challenge(State& state, Request& request, const std::optional<D
   state.ledger.add_challenge(issued);
   state.deps.metrics.count_challenge(service.name);
   const ChallengeBody body{&*minted, service.name, service.price, expires_at};
-  reply(request, challenge_reply(config, request.head, body, denial ? &*denial : nullptr),
+  reply(request, challenge_reply(config, *request.head, body, denial ? &*denial : nullptr),
         denial ? "denied" : "challenged", done);
+}
+
+// Moves `request` to the heap for a worker job, with a copy of its head.
+std::shared_ptr<Request> detach(Request&& request) {
+  auto shared_request = std::make_shared<Request>(std::move(request));
+  shared_request->owned_head = *shared_request->head;
+  shared_request->head = &*shared_request->owned_head;
+  return shared_request;
 }
 
 void submit_challenge(const std::shared_ptr<State>& state, Request request,
                       std::optional<Denial> denial, const Done& done) {
-  auto shared_request = std::make_shared<Request>(std::move(request));
+  auto shared_request = detach(std::move(request));
   const bool queued = state->deps.workers.try_submit([state, shared_request, denial, done] {
     answer_with_challenge(*state, *shared_request, denial, done);
   });
   if (queued) return;
   const GatewayConfig& config = *shared_request->snapshot->config;
   if (denial && denial->http_status == 401) {
-    reply(*shared_request, denial_reply(config, shared_request->head, *denial), "denied", done);
+    reply(*shared_request, denial_reply(config, *shared_request->head, *denial), "denied", done);
     return;
   }
-  reply(*shared_request, unavailable_reply(config, shared_request->head, "busy"), "busy", done);
+  reply(*shared_request, unavailable_reply(config, *shared_request->head, "busy"), "busy", done);
 }
 
 // On a worker thread: counts the request against the client network's free requests for today.
@@ -159,12 +171,12 @@ void answer_freebie(const std::shared_ptr<State>& state, Request& request, const
 }
 
 void submit_freebie(const std::shared_ptr<State>& state, Request request, const Done& done) {
-  auto shared_request = std::make_shared<Request>(std::move(request));
+  auto shared_request = detach(std::move(request));
   const bool queued = state->deps.workers.try_submit(
       [state, shared_request, done] { answer_freebie(state, *shared_request, done); });
   if (queued) return;
   reply(*shared_request,
-        unavailable_reply(*shared_request->snapshot->config, shared_request->head, "busy"), "busy",
+        unavailable_reply(*shared_request->snapshot->config, *shared_request->head, "busy"), "busy",
         done);
 }
 
@@ -187,12 +199,12 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
     forward(request, nullptr, "free", done);
     return;
   }
-  if (is_cors_preflight(request.head)) {
-    reply(request, preflight_reply(config.cors, request.head), "free", done);
+  if (is_cors_preflight(*request.head)) {
+    reply(request, preflight_reply(config.cors, *request.head), "free", done);
     return;
   }
 
-  const std::vector<HeaderField> fields = header_fields(request.head);
+  const std::vector<HeaderField> fields = header_fields(*request.head);
   const Target target{service.name, route.capability_for(request.path), route.limit_conditions};
   Result<Credential> credential = parse_credential(fields, authority.options().limits);
   if (!credential.ok() && credential.error().code() == ErrorCode::kNotFound) {
@@ -235,7 +247,7 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
         {{"service", service.name}, {"denial", code}, {"client", request.client.address}});
   }
   if (!denial.fresh_challenge) {
-    reply(request, denial_reply(config, request.head, denial), "denied", done);
+    reply(request, denial_reply(config, *request.head, denial), "denied", done);
     return;
   }
   submit_challenge(state, std::move(request), denial, done);
@@ -273,7 +285,7 @@ void GatewayHandler::handle(const RequestHead& head, std::function<void(Decision
   request.client = resolve_client(head, request.snapshot->trusted_proxies);
   request.outcome.service = request.route->service->name;
   request.outcome.client_address = request.client.address;
-  request.head = head;
+  request.head = &head;
   handle_request(impl_->state, std::move(request), done);
 }
 

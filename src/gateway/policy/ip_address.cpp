@@ -45,6 +45,20 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
 }
 
 std::string format_ip(const IpAddress& address) {
+  if (!address.v6) {
+    // Every forwarded request formats its client's address; glibc's inet_ntop goes through
+    // sprintf for IPv4.
+    std::string text;
+    text.reserve(15);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) text += '.';
+      const unsigned octet = address.bytes[i];
+      if (octet >= 100) text += static_cast<char>('0' + octet / 100);
+      if (octet >= 10) text += static_cast<char>('0' + octet / 10 % 10);
+      text += static_cast<char>('0' + octet % 10);
+    }
+    return text;
+  }
   char buffer[INET6_ADDRSTRLEN] = {};
   inet_ntop(address.v6 ? AF_INET6 : AF_INET, address.bytes.data(), buffer, sizeof buffer);
   return buffer;
@@ -99,7 +113,7 @@ bool CidrSet::contains(const IpAddress& address) const {
 
 std::string client_network(const IpAddress& address) {
   const int prefix_length = address.v6 ? 48 : 24;
-  return format_ip(masked(address, prefix_length)) + "/" + std::to_string(prefix_length);
+  return format_ip(masked(address, prefix_length)) + (address.v6 ? "/48" : "/24");
 }
 
 }  // namespace l402::gateway

@@ -1,6 +1,7 @@
 // Batching of ledger rows for the store (see ledger_batch.hpp).
 #include "gateway/policy/ledger_batch.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <iterator>
 #include <span>
@@ -46,13 +47,37 @@ Result<void> write_pending(std::mutex& mutex, std::vector<Row>& pending, std::si
   return written;
 }
 
+// Adds `request` to its token's row in `rows` (indexed by `index`), or appends a row for it
+// while fewer than `max_rows` are there; returns false when it had to be dropped.
+bool merge_paid(std::vector<PaidRequest>& rows,
+                std::unordered_map<TokenId, std::size_t, TokenIdHash>& index, std::size_t max_rows,
+                PaidRequest request) {
+  const auto found = index.find(request.token_id);
+  if (found != index.end()) {
+    PaidRequest& row = rows[found->second];
+    if (row.first_at == 0) row.first_at = row.at;
+    if (request.first_at == 0) request.first_at = request.at;
+    row.first_at = std::min(row.first_at, request.first_at);
+    row.at = std::max(row.at, request.at);
+    row.count += request.count;
+    return true;
+  }
+  if (rows.size() >= max_rows) return false;
+  index.emplace(request.token_id, rows.size());
+  rows.push_back(std::move(request));
+  return true;
+}
+
 }  // namespace
 
 bool LedgerBatch::add_paid_request(PaidRequest request) {
   const std::lock_guard lock(mutex_);
   if (seen_.size() >= kMaxSeenTokens) seen_.clear();
   const bool first = seen_.insert(request.token_id).second;
-  keep_bounded(paid_requests_, max_pending_, std::move(request), dropped_paid_requests_);
+  const std::uint64_t count = request.count;
+  if (!merge_paid(paid_requests_, paid_index_, max_pending_, std::move(request))) {
+    dropped_paid_requests_ += count;
+  }
   return first;
 }
 
@@ -68,15 +93,42 @@ Result<void> LedgerBatch::flush(Store& store) {
   Result<void> challenges = write_pending<IssuedChallenge>(
       mutex_, challenges_, max_pending_, dropped_challenges_,
       [&](std::span<const IssuedChallenge> rows) { return store.record_challenges(rows); });
-  Result<void> paid = write_pending<PaidRequest>(
-      mutex_, paid_requests_, max_pending_, dropped_paid_requests_,
-      [&](std::span<const PaidRequest> rows) { return store.record_paid_requests(rows); });
+  Result<void> paid = flush_paid(store);
   return challenges.ok() ? paid : challenges;
+}
+
+Result<void> LedgerBatch::flush_paid(Store& store) {
+  std::vector<PaidRequest> batch;
+  {
+    const std::lock_guard lock(mutex_);
+    batch.swap(paid_requests_);
+    paid_index_.clear();
+  }
+  if (batch.empty()) return ok_result();
+  Result<void> written = store.record_paid_requests(batch);
+  if (!written.ok()) {
+    // Back in front of what arrived meanwhile, merged per token, for the next flush.
+    const std::lock_guard lock(mutex_);
+    std::vector<PaidRequest> arrived;
+    arrived.swap(paid_requests_);
+    paid_index_.clear();
+    for (std::vector<PaidRequest>* rows : {&batch, &arrived}) {
+      for (PaidRequest& row : *rows) {
+        const std::uint64_t count = row.count;
+        if (!merge_paid(paid_requests_, paid_index_, max_pending_, std::move(row))) {
+          dropped_paid_requests_ += count;
+        }
+      }
+    }
+  }
+  return written;
 }
 
 std::size_t LedgerBatch::pending_paid_requests() const {
   const std::lock_guard lock(mutex_);
-  return paid_requests_.size();
+  std::size_t requests = 0;
+  for (const PaidRequest& row : paid_requests_) requests += row.count;
+  return requests;
 }
 
 std::size_t LedgerBatch::pending_challenges() const {

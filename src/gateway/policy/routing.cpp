@@ -5,6 +5,7 @@
 
 #include "gateway/policy/routing.hpp"
 
+#include <optional>
 #include <regex>
 #include <utility>
 
@@ -16,9 +17,26 @@ struct PathPattern::Compiled {
   std::regex regex;
 };
 
+namespace {
+
+// `regex` without its trailing ".*", when what is left has no ECMAScript metacharacter.
+std::optional<std::string_view> literal_part(std::string_view regex, bool& is_prefix) {
+  is_prefix = regex.ends_with(".*");
+  if (is_prefix) regex.remove_suffix(2);
+  if (regex.find_first_of("\\^$.|?*+()[]{}") != std::string_view::npos) return std::nullopt;
+  return regex;
+}
+
+}  // namespace
+
 Result<PathPattern> PathPattern::compile(const std::string& regex, std::string_view what) {
   PathPattern pattern;
-  if (regex == ".*") return pattern;
+  bool is_prefix = false;
+  if (const std::optional<std::string_view> literal = literal_part(regex, is_prefix)) {
+    pattern.literal_ = std::string(*literal);
+    pattern.literal_is_prefix_ = is_prefix;
+    return pattern;
+  }
   try {
     pattern.regex_ = std::make_shared<const Compiled>(
         Compiled{std::regex(regex, std::regex::ECMAScript | std::regex::optimize)});
@@ -30,7 +48,7 @@ Result<PathPattern> PathPattern::compile(const std::string& regex, std::string_v
 }
 
 bool PathPattern::matches(std::string_view text) const {
-  if (!regex_) return true;
+  if (!regex_) return literal_is_prefix_ ? text.starts_with(literal_) : text == literal_;
   try {
     return std::regex_match(text.begin(), text.end(), regex_->regex);
   } catch (const std::regex_error&) {

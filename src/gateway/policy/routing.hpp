@@ -27,7 +27,11 @@ class PathPattern {
 
  private:
   struct Compiled;                         // the std::regex, kept out of this header
-  std::shared_ptr<const Compiled> regex_;  // null: matches everything
+  std::shared_ptr<const Compiled> regex_;  // null: a literal test, or everything
+  // Most configured patterns are a literal or a literal followed by ".*" ("/api/.*"): those
+  // are a comparison, not a trip through std::regex.
+  std::string literal_;
+  bool literal_is_prefix_ = true;  // with an empty literal_: matches everything
 };
 
 struct CapabilityPattern {

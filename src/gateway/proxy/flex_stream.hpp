@@ -1,7 +1,7 @@
 // A byte stream that is plain TCP or TLS over TCP, chosen at run time, so that one session
 // and one upstream-connection type serve both (instead of a template instantiated per
-// combination). Both variants sit on a beast::tcp_stream, whose expiry gives every
-// operation its deadline. Private to src/gateway/proxy; includes Beast.
+// combination). Both variants sit on a TcpStream, whose expiry gives every operation its
+// deadline. Private to src/gateway/proxy; includes Beast.
 //
 // Thread safety: as the underlying streams (one thread at a time).
 #pragma once
@@ -19,17 +19,24 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
+// Every socket of the proxy belongs to one io_context, run by one thread: streams and sockets
+// carry that executor's concrete type instead of TcpStream's type-erased one, which
+// costs a copy and a destruction of a polymorphic executor on every operation.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+
 class FlexStream {
  public:
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-  using executor_type = beast::tcp_stream::executor_type;
+  using TlsStream = beast::ssl_stream<TcpStream>;
+  using executor_type = Executor;
 
-  explicit FlexStream(beast::tcp_stream&& plain) : plain_(std::move(plain)) {}
-  FlexStream(beast::tcp_stream&& tcp, ssl::context& context)
+  explicit FlexStream(TcpStream&& plain) : plain_(std::move(plain)) {}
+  FlexStream(TcpStream&& tcp, ssl::context& context)
       : tls_(std::in_place, std::move(tcp), context) {}
 
   executor_type get_executor() { return tcp().get_executor(); }
-  beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
+  TcpStream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
   TlsStream* tls() { return tls_ ? &*tls_ : nullptr; }
 
   template <typename Buffers, typename Handler>
@@ -53,12 +60,12 @@ class FlexStream {
   // Closes the socket at once; pending operations complete with operation_aborted.
   void close() {
     beast::error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().socket().shutdown(Socket::shutdown_both, ignored);
     tcp().close();
   }
 
  private:
-  std::optional<beast::tcp_stream> plain_;
+  std::optional<TcpStream> plain_;
   std::optional<TlsStream> tls_;
 };
 

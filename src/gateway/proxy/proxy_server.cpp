@@ -105,26 +105,26 @@ Result<tcp::endpoint> listener_endpoint(net::io_context& ioc, const ListenerConf
 }
 
 void do_accept(Worker& worker, tcp::acceptor& acceptor, ListenerState& listener) {
-  acceptor.async_accept(
-      worker.ioc, [&worker, &acceptor, &listener](boost::beast::error_code ec, tcp::socket socket) {
-        if (!acceptor.is_open() || worker.draining) return;
-        if (ec) {
-          auto timer = std::make_shared<net::steady_timer>(worker.ioc, kAcceptRetryDelay);
-          timer->async_wait([&worker, &acceptor, &listener, timer](boost::beast::error_code) {
-            if (acceptor.is_open() && !worker.draining) do_accept(worker, acceptor, listener);
-          });
-          return;
-        }
-        // Beyond the limit the connection is closed unanswered, as a full listen queue would.
-        if (listener.connections.fetch_add(1) >= listener.config.max_connections) {
-          listener.connections.fetch_sub(1);
-          boost::beast::error_code ignored;
-          socket.close(ignored);
-        } else {
-          proxy::start_session(worker, listener, std::move(socket));
-        }
-        do_accept(worker, acceptor, listener);
+  acceptor.async_accept(worker.ioc, [&worker, &acceptor, &listener](boost::beast::error_code ec,
+                                                                    proxy::Socket socket) {
+    if (!acceptor.is_open() || worker.draining) return;
+    if (ec) {
+      auto timer = std::make_shared<net::steady_timer>(worker.ioc, kAcceptRetryDelay);
+      timer->async_wait([&worker, &acceptor, &listener, timer](boost::beast::error_code) {
+        if (acceptor.is_open() && !worker.draining) do_accept(worker, acceptor, listener);
       });
+      return;
+    }
+    // Beyond the limit the connection is closed unanswered, as a full listen queue would.
+    if (listener.connections.fetch_add(1) >= listener.config.max_connections) {
+      listener.connections.fetch_sub(1);
+      boost::beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      proxy::start_session(worker, listener, std::move(socket));
+    }
+    do_accept(worker, acceptor, listener);
+  });
 }
 
 class Server final : public ProxyServer {

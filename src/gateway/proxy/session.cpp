@@ -324,7 +324,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     for (const Field& field : head_.fields) {
       if (!filter.keeps(field)) continue;
       has_host = has_host || iequals(field.name, "host");
-      append_field(up_head_, field.name, field.value);
+      append_parsed_field(up_head_, field.name, field.value);
     }
     append_fields(up_head_, plan_.set_fields);
     if (!has_host) {
@@ -528,7 +528,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         keep_alive_ && !worker_.draining && framing_ != Framing::kUntilClose && parser_->is_done();
     out_.clear();
     append_status_line(out_, status_);
-    append_fields(out_, response_.fields);
+    for (const Field& field : response_.fields) {
+      append_parsed_field(out_, field.name, field.value);
+    }
     if (framing_ == Framing::kChunked) out_ += "Transfer-Encoding: chunked\r\n";
     append_connection_field(client_keep_alive_);
     out_ += kCrLf;
@@ -689,7 +691,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   void do_linger() {
     phase_ = Phase::kClosing;
     beast::error_code ignored;
-    stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.tcp().socket().shutdown(Socket::shutdown_send, ignored);
     stream_.tcp().expires_after(kLingerTime);
     do_linger_read();
   }
@@ -764,13 +766,13 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
 }  // namespace
 
-void start_session(Worker& worker, ListenerState& listener, tcp::socket&& socket) {
+void start_session(Worker& worker, ListenerState& listener, Socket&& socket) {
   beast::error_code ec;
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   // Responses go out as a head then body pieces: Nagle would hold each for the client's ACK.
   socket.set_option(tcp::no_delay(true), ec);
   std::string peer_address = peer.address().to_string();
-  beast::tcp_stream tcp_stream(std::move(socket));
+  TcpStream tcp_stream(std::move(socket));
   auto session =
       listener.tls ? std::make_shared<Session>(worker, listener,
                                                FlexStream(std::move(tcp_stream), *listener.tls),

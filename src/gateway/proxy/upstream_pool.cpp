@@ -122,7 +122,7 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream tcp_;
+  TcpStream tcp_;
   const std::string host_;
   const std::uint16_t port_;
   const bool verify_;

@@ -2,17 +2,17 @@
 #include "gateway/proxy/wire_format.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace l402::gateway::proxy {
 namespace {
 
-// A plain loop: find_first_of calls memchr on the set once per character of the text, and
-// every forwarded field (an Authorization value is hundreds of bytes) passes through here.
+// Three memchr passes (vectorised in glibc): every forwarded field goes through here, and an
+// Authorization value is hundreds of bytes.
 bool safe_text(std::string_view text) {
-  for (const char c : text) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
+  return std::memchr(text.data(), '\r', text.size()) == nullptr &&
+         std::memchr(text.data(), '\n', text.size()) == nullptr &&
+         std::memchr(text.data(), '\0', text.size()) == nullptr;
 }
 
 }  // namespace
@@ -111,6 +111,13 @@ void append_request_line(std::string& out, std::string_view method, std::string_
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   if (name.empty() || !safe_text(name) || !safe_text(value)) return;
+  out += name;
+  out += ": ";
+  out += value;
+  out += kCrLf;
+}
+
+void append_parsed_field(std::string& out, std::string_view name, std::string_view value) {
   out += name;
   out += ": ";
   out += value;

@@ -28,6 +28,11 @@ void append_request_line(std::string& out, std::string_view method, std::string_
 void append_fields(std::string& out, const std::vector<Field>& fields);
 void append_field(std::string& out, std::string_view name, std::string_view value);
 
+// "Name: value\r\n", unchecked: only for a field as Beast's parser delivered it, which has
+// refused every control character but HTAB in values and anything but token characters in
+// names.
+void append_parsed_field(std::string& out, std::string_view name, std::string_view value);
+
 // "<hex size>\r\n" into `buffer`; the view points into it.
 using ChunkSizeBuffer = std::array<char, 24>;
 std::string_view chunk_size_line(ChunkSizeBuffer& buffer, std::size_t size);

@@ -71,8 +71,9 @@ struct Worker {
   std::unordered_set<SessionControl*> sessions;
   bool draining = false;  // finish in-flight requests, then close instead of keep-alive
   // After the members that sessions use in their destructors: destroying the io_context
-  // destroys the handlers that still own sessions.
-  boost::asio::io_context ioc{1};
+  // destroys the handlers that still own sessions. Only this thread touches the worker's
+  // sockets, so the reactor's per-socket locking is off (other threads only post to it).
+  boost::asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   // Keeps run() going when nothing is pending (e.g. while draining), until ioc.stop().
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
       boost::asio::make_work_guard(ioc);
@@ -82,6 +83,6 @@ struct Worker {
 };
 
 // Serves one accepted connection on `worker`'s thread (the caller is on it).
-void start_session(Worker& worker, ListenerState& listener, tcp::socket&& socket);
+void start_session(Worker& worker, ListenerState& listener, Socket&& socket);
 
 }  // namespace l402::gateway::proxy

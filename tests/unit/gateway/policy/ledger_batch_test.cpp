@@ -97,6 +97,22 @@ TEST_F(LedgerBatchTest, FlushWritesEveryPendingRequestInOneBatch) {
   EXPECT_EQ(second->request_count, 1u);
 }
 
+TEST_F(LedgerBatchTest, ManyRequestsOfOneTokenTakeOneRowAndAreAllCounted) {
+  LedgerBatch ledger(2);
+  for (int i = 0; i < 1000; ++i) ledger.add_paid_request(request(7, 300 + i % 10));
+  ledger.add_paid_request(request(8, 250));
+  EXPECT_EQ(ledger.pending_paid_requests(), 1001u);
+  EXPECT_EQ(ledger.dropped_paid_requests(), 0u);  // two tokens: within a bound of two rows
+  ASSERT_OK(ledger.flush(*store_));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<PaidToken> busy,
+                       store_->find_paid_token(request(7, 0).token_id));
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->request_count, 1000u);
+  EXPECT_EQ(busy->first_used_at, 300);
+  EXPECT_EQ(busy->last_used_at, 309);
+}
+
 TEST_F(LedgerBatchTest, ChallengesWaitForTheFlushAndAreAllWritten) {
   LedgerBatch ledger;
   ledger.add_challenge(challenge(1));
