@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -159,8 +160,15 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
   { L402_ASSIGN_OR_RETURN(parts->shared, SharedState::start(*parts->store, system_random())); }
   { L402_ASSIGN_OR_RETURN(parts->lightning, open_lightning(config.lightning)); }
   // Invoices (backend calls) and store writes wait here, never on an I/O thread. The queue
-  // bound turns a stalled backend into quick 503s instead of unbounded memory.
-  parts->workers = std::make_unique<WorkerPool>(16, 4096);
+  // bound turns a stalled backend into quick 503s instead of unbounded memory. A remote node
+  // keeps a call waiting on the network, so many calls are in flight at once; the embedded
+  // devnet signs and stores on the calling thread, so threads beyond the cores only take
+  // turns on them.
+  const std::size_t worker_threads =
+      config.lightning.kind == gateway::LightningKind::kDevnet
+          ? std::max<std::size_t>(2, std::thread::hardware_concurrency())
+          : 16;
+  parts->workers = std::make_unique<WorkerPool>(worker_threads, 4096);
 
   auto shared_config = std::make_shared<const GatewayConfig>(std::move(config));
   parts->config.store(shared_config);
