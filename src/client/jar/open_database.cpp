@@ -1,0 +1,93 @@
+#include "client/jar/open_database.hpp"
+
+#include <string>
+#include <utility>
+
+#include "client/jar/private_files.hpp"
+#include "client/jar/schema.hpp"
+
+namespace l402::client_jar {
+
+namespace {
+
+Error unusable(const Connection& connection, const std::string& what) {
+  return Error(ErrorCode::kFailedPrecondition, "token store " + connection.path() + ": " + what);
+}
+
+Result<void> configure(Connection& connection) {
+  {
+    L402_ASSIGN_OR_RETURN(Statement mode, connection.prepare("PRAGMA journal_mode=WAL", "open"));
+    L402_ASSIGN_OR_RETURN(const bool row, mode.step());
+    const std::string name = row ? mode.column_text(0) : std::string();
+    L402_RETURN_IF_ERROR(mode.run());
+    if (name != "wal") {
+      return unusable(connection, "cannot switch to WAL mode (journal mode is \"" + name + "\")");
+    }
+  }
+  return connection.exec(
+      "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA trusted_schema=OFF", "open");
+}
+
+Result<void> check_usable(Connection& connection) {
+  if (connection.read_only()) {
+    return unusable(connection,
+                    "the database is read-only; make the file and its directory "
+                    "writable by this user");
+  }
+  L402_ASSIGN_OR_RETURN(Statement check, connection.prepare("PRAGMA quick_check", "quick_check"));
+  std::string problems;
+  int shown = 0;
+  while (true) {
+    L402_ASSIGN_OR_RETURN(const bool row, check.step());
+    if (!row) break;
+    const std::string line = check.column_text(0);
+    if (line == "ok") continue;
+    if (shown++ < 3) problems += (problems.empty() ? "" : "; ") + line;
+  }
+  if (!problems.empty()) {
+    return unusable(connection, "the file is corrupt (quick_check: " + problems +
+                                    "); restore it from a backup");
+  }
+  return ok_result();
+}
+
+Result<void> migrate(Connection& connection) {
+  return connection.transaction(/*write=*/true, "migrate", [&]() -> Result<void> {
+    L402_RETURN_IF_ERROR(connection.exec(schema::kCreateVersionTable, "migrate"));
+    L402_ASSIGN_OR_RETURN(const std::int64_t version,
+                          query_int(connection, schema::kSelectVersion, "migrate"));
+    if (version > schema::kSchemaVersion) {
+      return unusable(connection, "schema version " + std::to_string(version) +
+                                      " is newer than this build reads (" +
+                                      std::to_string(schema::kSchemaVersion) +
+                                      "); run a newer l402");
+    }
+    for (const schema::Migration& migration : schema::kMigrations) {
+      if (migration.version <= version) continue;
+      L402_RETURN_IF_ERROR(connection.exec(migration.sql, "migrate"));
+      L402_ASSIGN_OR_RETURN(
+          Statement record,
+          connection.prepare("INSERT INTO schema_version (version) VALUES (?1)", "migrate"));
+      record.bind(1, migration.version);
+      L402_RETURN_IF_ERROR(record.run());
+    }
+    return ok_result();
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> open_database(const std::string& directory,
+                                                  const ClientStoreOptions& options) {
+  L402_RETURN_IF_ERROR(prepare_private_directory(directory));
+  const std::string path = directory + "/" + std::string(kClientStoreFileName);
+  L402_RETURN_IF_ERROR(prepare_private_database(path));
+  L402_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                        Connection::open(path, options.busy_timeout));
+  L402_RETURN_IF_ERROR(configure(*connection));
+  L402_RETURN_IF_ERROR(check_usable(*connection));
+  L402_RETURN_IF_ERROR(migrate(*connection));
+  return connection;
+}
+
+}  // namespace l402::client_jar
