@@ -5,6 +5,8 @@
 #include <charconv>
 #include <memory>
 
+#include "l402/client_store.hpp"
+
 namespace l402::client {
 namespace {
 
@@ -70,6 +72,14 @@ Result<ParsedUrl> describe(CURLU* handle, std::string_view original) {
   if (parsed.path.empty()) parsed.path = "/";
   L402_ASSIGN_OR_RETURN(parsed.url, get_part(handle, CURLUPART_URL, 0, original, "URL"));
   parsed.origin = parsed.scheme + "://" + parsed.host + ":" + std::to_string(parsed.port);
+  // Tokens are filed under canonical_origin(): a host that curl accepts but that has no
+  // canonical origin (e.g. "127.0.~.1") could never keep a token, so it is refused here.
+  const Result<std::string> canonical = canonical_origin(parsed.url);
+  if (!canonical.ok()) return bad_url(original, canonical.error().message());
+  if (*canonical != parsed.origin) {
+    return bad_url(
+        original, "its origin " + parsed.origin + " is not in canonical form (" + *canonical + ")");
+  }
   return parsed;
 }
 

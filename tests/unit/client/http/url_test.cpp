@@ -34,6 +34,13 @@ TEST(ParseUrl, RefusesOtherSchemesAndNonUrls) {
   EXPECT_TRUE(HasError(parse_url("http://host:99999/"), ErrorCode::kInvalidArgument));
 }
 
+// Found by the client_url fuzzer: curl reads "127.0.~.1" as a host name, but no token could
+// be filed under it (canonical_origin refuses it), so the URL is refused before any request.
+TEST(ParseUrl, RefusesAHostThatHasNoCanonicalOrigin) {
+  EXPECT_TRUE(HasError(parse_url("http://127.0.~.1:28402/api/hello"), ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(parse_url("http://127.0.0.1:28402/api/hello").ok());
+}
+
 TEST(ParseUrl, RefusesOverlongUrls) {
   const std::string url = "http://example.com/" + std::string(kMaxUrlBytes, 'a');
   EXPECT_TRUE(HasError(parse_url(url), ErrorCode::kLimitExceeded));
