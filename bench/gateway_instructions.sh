@@ -41,18 +41,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits (at most $2 seconds) for the first line of file $1.
-wait_for_line() {
-  for _ in $(seq $(($2 * 10))); do
-    [[ -s "$1" ]] && { head -n1 "$1"; return 0; }
-    sleep 0.1
-  done
-  return 1
-}
-# As in gateway_wrk.sh: the string value of a field of a flat JSON line.
-json() {
-  sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\[\{0,1\}[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n1
-}
+source "${root}/bench/gateway_common.sh"
 
 "${build}/bin/l402-demo-upstream" --listen 127.0.0.1:0 --threads 1 >"${work}/upstream.ready" \
   2>/dev/null &
@@ -60,23 +49,7 @@ pids+=($!)
 upstream_url=$(wait_for_line "${work}/upstream.ready" 10 | json url) ||
   die "the demo upstream did not start"
 
-cat >"${work}/l402d.yaml" <<YAML
-data_dir: ${work}/l402d
-listen:
-  - address: 127.0.0.1:0
-admin:
-  address: 127.0.0.1:0
-lightning:
-  backend: devnet
-  devnet: {dir: ${work}/l402d/devnet, listen: 127.0.0.1:0}
-log: {format: text, level: warn, access_log: false}
-services:
-  - name: bench
-    host: ".*"
-    path: "/api/.*"
-    upstream: ${upstream_url}
-    price: 1
-YAML
+write_l402d_config "${upstream_url}"
 valgrind --tool=callgrind --callgrind-out-file="${work}/callgrind.out" \
   "${build}/bin/l402d" --config "${work}/l402d.yaml" >"${work}/l402d.ready" \
   2>"${work}/valgrind.log" &
@@ -90,13 +63,7 @@ headers=()
 if [[ "${mode}" == paid ]]; then
   curl -s --max-time 60 -H "Accept: application/json" -o "${work}/challenge.json" \
     "${gateway_url}/api/hello" || die "l402d did not answer"
-  cat >"${work}/client.yaml" <<YAML
-wallet:
-  type: devnet
-  devnet:
-    dir: $(json devnet_dir <<<"${ready}")
-    url: $(json devnet_url <<<"${ready}")
-YAML
+  write_buyer_config "${ready}"
   receipt=$(timeout 120 "${build}/bin/l402" pay --config "${work}/client.yaml" --timeout 60 \
     "$(json invoice <"${work}/challenge.json")") || die "l402 pay failed"
   headers=(-H "Authorization: L402 $(json macaroon <"${work}/challenge.json"):$(json preimage \

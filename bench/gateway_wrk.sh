@@ -58,23 +58,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits (at most $2 seconds) for the first line of file $1, which a process we started writes
-# when it is ready.
-wait_for_line() {
-  local file=$1 limit=$2
-  for _ in $(seq $((limit * 10))); do
-    [[ -f "${file}" && $(wc -l <"${file}") -ge 1 ]] && { head -n1 "${file}"; return 0; }
-    sleep 0.1
-  done
-  return 1
-}
-
-# json FIELD: prints the string value of FIELD in the JSON object on stdin, or the first
-# string of FIELD when it is an array. Enough for the flat lines our programs print (their
-# values never contain quotes or escapes: URLs, paths, base64, bech32, hex).
-json() {
-  sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\[\{0,1\}[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n1
-}
+source "${root}/bench/gateway_common.sh"
 
 # ---- the demo upstream
 
@@ -143,23 +127,7 @@ done
 # ---- l402d, and a credential paid through its devnet with `l402 pay`
 
 if [[ ${with_l402d} -eq 1 ]]; then
-  cat >"${work}/l402d.yaml" <<YAML
-data_dir: ${work}/l402d
-listen:
-  - address: 127.0.0.1:0
-admin:
-  address: 127.0.0.1:0
-lightning:
-  backend: devnet
-  devnet: {dir: ${work}/l402d/devnet, listen: 127.0.0.1:0}
-log: {format: text, level: warn, access_log: false}
-services:
-  - name: bench
-    host: ".*"
-    path: "/api/.*"
-    upstream: ${upstream_url}
-    price: 1
-YAML
+  write_l402d_config "${upstream_url}"
   "${l402d}" --config "${work}/l402d.yaml" >"${work}/l402d.ready" 2>"${work}/l402d.log" &
   pids+=($!)
   ready=$(wait_for_line "${work}/l402d.ready" 30) ||
@@ -171,13 +139,7 @@ YAML
   [[ "${challenge}" == 402 ]] || die "l402d answered ${challenge}, not 402, without a credential"
   macaroon=$(json macaroon <"${work}/challenge.json")
   invoice=$(json invoice <"${work}/challenge.json")
-  cat >"${work}/client.yaml" <<YAML
-wallet:
-  type: devnet
-  devnet:
-    dir: $(json devnet_dir <<<"${ready}")
-    url: $(json devnet_url <<<"${ready}")
-YAML
+  write_buyer_config "${ready}"
   receipt=$(timeout 60 "${l402_cli}" pay --config "${work}/client.yaml" --timeout 30 \
     "${invoice}") || die "l402 pay failed"
   authorization="Authorization: L402 ${macaroon}:$(json preimage <<<"${receipt}")"
