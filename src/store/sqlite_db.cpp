@@ -92,6 +92,12 @@ Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> bytes) 
   return *this;
 }
 
+Statement& Statement::bind_null(int index) {
+  const int rc = sqlite3_bind_null(stmt_, index);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+  return *this;
+}
+
 Result<bool> Statement::step() {
   if (bind_error_ != SQLITE_OK) return connection_->error(bind_error_, context_);
   const int rc = sqlite3_step(stmt_);
@@ -123,9 +129,9 @@ std::string_view Statement::column_blob(int index) const {
           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
-bool Statement::column_is_null(int index) const {
-  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
-}
+bool Statement::column_is_null(int index) const { return column_type(index) == SQLITE_NULL; }
+
+int Statement::column_type(int index) const { return sqlite3_column_type(stmt_, index); }
 
 // ---- Connection --------------------------------------------------------------------------
 

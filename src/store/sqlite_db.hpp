@@ -42,6 +42,7 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind_text(int index, std::string_view text);
   Statement& bind_blob(int index, std::span<const std::uint8_t> bytes);
+  Statement& bind_null(int index);
 
   // True when a row is ready, false when the statement is done.
   Result<bool> step();
@@ -52,6 +53,8 @@ class Statement {
   std::string column_text(int index) const;
   std::string_view column_blob(int index) const;
   bool column_is_null(int index) const;
+  // SQLITE_INTEGER, SQLITE_TEXT, ...: what the row really holds.
+  int column_type(int index) const;
 
  private:
   sqlite3_stmt* stmt_;  // null when moved from
@@ -100,6 +103,23 @@ class Connection {
 Result<std::int64_t> query_int(Connection& connection, std::string_view sql, std::string_view what);
 // Rolls back the transaction in progress, if any.
 void rollback_if_open(Connection& connection);
+
+// Runs `body` (returning a Result) between BEGIN (BEGIN IMMEDIATE when `write`) and COMMIT;
+// rolls back when it or the commit fails.
+template <typename F>
+auto in_transaction(Connection& connection, bool write, std::string_view context, F&& body)
+    -> decltype(body()) {
+  L402_RETURN_IF_ERROR(connection.exec(write ? "BEGIN IMMEDIATE" : "BEGIN", context));
+  auto result = body();
+  if (result.ok()) {
+    const Result<void> committed = connection.exec("COMMIT", context);
+    if (committed.ok()) return result;
+    rollback_if_open(connection);
+    return committed.error();
+  }
+  rollback_if_open(connection);
+  return result;
+}
 
 // Per-connection settings: journal_mode=WAL (persistent in the file), synchronous=FULL,
 // foreign_keys=ON.

@@ -70,7 +70,7 @@ class SqliteClientStore final : public ClientStore {
     L402_RETURN_IF_ERROR(client_jar::check_pending(pending, limits_));
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/true, "begin_purchase", [&]() -> Result<void> {
+    return in_transaction(c, /*write=*/true, "begin_purchase", [&]() -> Result<void> {
       L402_RETURN_IF_ERROR(refuse_known_hash(c, pending.payment_hash));
       L402_ASSIGN_OR_RETURN(
           Statement insert,
@@ -112,7 +112,7 @@ class SqliteClientStore final : public ClientStore {
     }
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/true, "complete_purchase", [&]() -> Result<StoredToken> {
+    return in_transaction(c, /*write=*/true, "complete_purchase", [&]() -> Result<StoredToken> {
       L402_ASSIGN_OR_RETURN(std::optional<PendingPurchase> pending,
                             pending_by_hash(c, payment_hash));
       if (!pending) return already_completed(c, payment_hash);
@@ -143,7 +143,7 @@ class SqliteClientStore final : public ClientStore {
   Result<void> fail_purchase(const Hash256& payment_hash) override {
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/true, "fail_purchase", [&]() -> Result<void> {
+    return in_transaction(c, /*write=*/true, "fail_purchase", [&]() -> Result<void> {
       L402_ASSIGN_OR_RETURN(
           Statement remove,
           c.prepare("DELETE FROM pending_purchases WHERE payment_hash = ?1", "fail_purchase"));
@@ -194,7 +194,7 @@ class SqliteClientStore final : public ClientStore {
     for (char& ch : prefix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/false, "find_token", [&]() -> Result<StoredToken> {
+    return in_transaction(c, /*write=*/false, "find_token", [&]() -> Result<StoredToken> {
       // Hex digits sort below 'g', so the IDs starting with `prefix` are [prefix, prefix + 'g').
       L402_ASSIGN_OR_RETURN(
           Statement select,
@@ -242,7 +242,7 @@ class SqliteClientStore final : public ClientStore {
     const UtcDay day = utc_day(now);
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/false, "spent_today", [&]() -> Result<SpentToday> {
+    return in_transaction(c, /*write=*/false, "spent_today", [&]() -> Result<SpentToday> {
       SpentToday spent;
       // Receipts of the day, and every purchase still in flight at its worst: it will land
       // in the ledger when it completes, most likely today.
@@ -297,7 +297,7 @@ class SqliteClientStore final : public ClientStore {
                           client_jar::read_token_document(json, limits_));
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/true, "import_tokens", [&]() -> Result<ImportReport> {
+    return in_transaction(c, /*write=*/true, "import_tokens", [&]() -> Result<ImportReport> {
       ImportReport report;
       for (const StoredToken& token : tokens) {
         L402_ASSIGN_OR_RETURN(
@@ -428,7 +428,7 @@ class SqliteClientStore final : public ClientStore {
     L402_RETURN_IF_ERROR(client_jar::check_token_id(token_id));
     std::lock_guard lock(mutex_);
     Connection& c = *connection_;
-    return c.transaction(/*write=*/true, context, [&]() -> Result<void> {
+    return in_transaction(c, /*write=*/true, context, [&]() -> Result<void> {
       L402_ASSIGN_OR_RETURN(Statement change, c.prepare(statement_sql, context));
       change.bind_text(1, token_id);
       L402_RETURN_IF_ERROR(change.run());

@@ -14,7 +14,7 @@ Error unusable(const Connection& connection, const std::string& what) {
   return Error(ErrorCode::kFailedPrecondition, "token store " + connection.path() + ": " + what);
 }
 
-Result<void> configure(Connection& connection) {
+Result<void> configure_token_store(Connection& connection) {
   {
     L402_ASSIGN_OR_RETURN(Statement mode, connection.prepare("PRAGMA journal_mode=WAL", "open"));
     L402_ASSIGN_OR_RETURN(const bool row, mode.step());
@@ -28,7 +28,7 @@ Result<void> configure(Connection& connection) {
       "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA trusted_schema=OFF", "open");
 }
 
-Result<void> check_usable(Connection& connection) {
+Result<void> check_token_store_usable(Connection& connection) {
   if (connection.read_only()) {
     return unusable(connection,
                     "the database is read-only; make the file and its directory "
@@ -51,8 +51,8 @@ Result<void> check_usable(Connection& connection) {
   return ok_result();
 }
 
-Result<void> migrate(Connection& connection) {
-  return connection.transaction(/*write=*/true, "migrate", [&]() -> Result<void> {
+Result<void> migrate_token_store(Connection& connection) {
+  return in_transaction(connection, /*write=*/true, "migrate", [&]() -> Result<void> {
     L402_RETURN_IF_ERROR(connection.exec(schema::kCreateVersionTable, "migrate"));
     L402_ASSIGN_OR_RETURN(const std::int64_t version,
                           query_int(connection, schema::kSelectVersion, "migrate"));
@@ -83,10 +83,10 @@ Result<std::unique_ptr<Connection>> open_database(const std::string& directory,
   const std::string path = directory + "/" + std::string(kClientStoreFileName);
   L402_RETURN_IF_ERROR(prepare_private_database(path));
   L402_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
-                        Connection::open(path, options.busy_timeout));
-  L402_RETURN_IF_ERROR(configure(*connection));
-  L402_RETURN_IF_ERROR(check_usable(*connection));
-  L402_RETURN_IF_ERROR(migrate(*connection));
+                        Connection::open(path, /*create=*/false, options.busy_timeout));
+  L402_RETURN_IF_ERROR(configure_token_store(*connection));
+  L402_RETURN_IF_ERROR(check_token_store_usable(*connection));
+  L402_RETURN_IF_ERROR(migrate_token_store(*connection));
   return connection;
 }
 

@@ -5,6 +5,5 @@ set(l402_client_jar_sources
   origin.cpp
   private_files.cpp
   records.cpp
-  sqlite.cpp
   token_document.cpp
 )
