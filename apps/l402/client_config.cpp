@@ -5,10 +5,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include "l402/devnet.hpp"
+#include "units.hpp"
 
 namespace l402::cli {
 namespace {
@@ -84,6 +86,18 @@ class ConfigReader {
     return ok_result();
   }
 
+  Result<void> read_amount(const YAML::Node& map, std::string_view section, const char* key,
+                           std::optional<Msat>& target) const {
+    if (!map[key]) return ok_result();
+    if (!map[key].IsScalar())
+      return error_at(map[key], qualified(section, key) + " must be an amount");
+    Result<Msat> amount = parse_amount(map[key].as<std::string>());
+    if (!amount.ok())
+      return error_at(map[key], qualified(section, key) + ": " + amount.error().message());
+    target = *amount;
+    return ok_result();
+  }
+
   Result<void> read_seconds(const YAML::Node& map, std::string_view section, const char* key,
                             std::chrono::milliseconds& target) const {
     if (!map[key]) return ok_result();
@@ -155,6 +169,27 @@ Result<void> read_wallet(const ConfigReader& reader, const YAML::Node& node, Wal
   return ok_result();
 }
 
+Result<void> read_budget(const ConfigReader& reader, const YAML::Node& node, Budget& budget) {
+  L402_RETURN_IF_ERROR(reader.check_keys(
+      node, "budget",
+      {"max_price", "per_host_per_day", "total_per_day", "max_fee", "max_fee_ppm"}));
+  L402_RETURN_IF_ERROR(reader.read_amount(node, "budget", "max_price", budget.max_price));
+  L402_RETURN_IF_ERROR(
+      reader.read_amount(node, "budget", "per_host_per_day", budget.per_host_per_day));
+  L402_RETURN_IF_ERROR(reader.read_amount(node, "budget", "total_per_day", budget.total_per_day));
+  std::optional<Msat> max_fee;
+  L402_RETURN_IF_ERROR(reader.read_amount(node, "budget", "max_fee", max_fee));
+  if (max_fee) budget.fee.absolute = *max_fee;
+  if (const YAML::Node ppm = node["max_fee_ppm"]) {
+    std::uint32_t value = 0;
+    if (!ppm.IsScalar() || !YAML::convert<std::uint32_t>::decode(ppm, value) || value > 1'000'000) {
+      return reader.error_at(ppm, "budget.max_fee_ppm must be a whole number in [0, 1000000]");
+    }
+    budget.fee.ppm = value;
+  }
+  return ok_result();
+}
+
 std::optional<std::string> default_config_path() {
   std::string base = environment("XDG_CONFIG_HOME");
   if (base.empty()) {
@@ -167,15 +202,18 @@ std::optional<std::string> default_config_path() {
 
 }  // namespace
 
-std::string default_devnet_dir() {
+std::string default_store_dir() {
   std::string base = environment("XDG_DATA_HOME");
   if (base.empty()) base = environment("HOME") + "/.local/share";
-  return base + "/l402/devnet";
+  return base + "/l402";
 }
+
+std::string default_devnet_dir() { return default_store_dir() + "/devnet"; }
 
 Result<ClientConfig> load_client_config(const std::optional<std::string>& explicit_path) {
   ClientConfig config;
   config.wallet.devnet_dir = default_devnet_dir();
+  config.store_dir = default_store_dir();
   std::optional<std::string> path = explicit_path;
   if (!path && !environment("L402_CONFIG").empty()) path = environment("L402_CONFIG");
   const bool required = path.has_value();
@@ -195,8 +233,14 @@ Result<ClientConfig> load_client_config(const std::optional<std::string>& explic
   try {
     const YAML::Node root = YAML::LoadFile(*path);
     if (root.IsNull()) return config;
-    L402_RETURN_IF_ERROR(reader.check_keys(root, "the configuration", {"wallet"}));
+    L402_RETURN_IF_ERROR(
+        reader.check_keys(root, "the configuration", {"wallet", "budget", "store"}));
     if (root["wallet"]) L402_RETURN_IF_ERROR(read_wallet(reader, root["wallet"], config.wallet));
+    if (root["budget"]) L402_RETURN_IF_ERROR(read_budget(reader, root["budget"], config.budget));
+    if (const YAML::Node store = root["store"]) {
+      L402_RETURN_IF_ERROR(reader.check_keys(store, "store", {"dir"}));
+      L402_RETURN_IF_ERROR(reader.read_path(store, "store", "dir", config.store_dir));
+    }
   } catch (const YAML::Exception& error) {
     std::string message = *path;
     if (error.mark.line >= 0) message += ":" + std::to_string(error.mark.line + 1);

@@ -1,4 +1,5 @@
-// l402: the buyer's command line: pay invoices, run devnet, inspect macaroons, invoices, tokens.
+// l402: the buyer's command line: requests that pay for themselves, the tokens and spending they
+// leave, paying invoices, running devnet, inspecting macaroons, invoices and tokens.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -8,7 +9,10 @@
 #include "invoice_command.hpp"
 #include "macaroon_command.hpp"
 #include "pay_command.hpp"
+#include "request_command.hpp"
+#include "spent_command.hpp"
 #include "token_command.hpp"
+#include "tokens_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"l402: pay for and inspect L402 credentials"};
@@ -20,6 +24,9 @@ int main(int argc, char** argv) {
   l402::cli::add_token_command(app, exit_code);
   l402::cli::add_pay_command(app, exit_code);
   l402::cli::add_devnet_command(app, exit_code);
+  l402::cli::add_request_commands(app, exit_code);
+  l402::cli::add_tokens_command(app, exit_code);
+  l402::cli::add_spent_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
