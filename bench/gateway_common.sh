@@ -1,6 +1,16 @@
-# Shell functions the gateway benchmarks share (sourced, not run): reading the ready lines our
-# programs print, and l402d's benchmark configuration. Callers set `work` (a temporary
-# directory) and `pids` (processes to stop on exit) first.
+# What the gateway benchmarks share (sourced, not run): a temporary directory `work` and the
+# processes in `pids`, both cleaned up on exit; reading the ready lines our programs print;
+# l402d's benchmark configuration.
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "${pid}" 2>/dev/null || true; done
+  rm -rf "${work}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # Waits (at most $2 seconds) for the first line of file $1, which a process we started writes
 # when it is ready.

@@ -31,16 +31,6 @@ for binary in l402-demo-upstream l402d l402; do
   [[ -x "${build}/bin/${binary}" ]] || die "no ${build}/bin/${binary}"
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "${pid}" 2>/dev/null || true; done
-  rm -rf "${work}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "${root}/bench/gateway_common.sh"
 
 "${build}/bin/l402-demo-upstream" --listen 127.0.0.1:0 --threads 1 >"${work}/upstream.ready" \

@@ -48,16 +48,6 @@ if [[ ! -x "${l402d}" || ! -x "${l402_cli}" ]]; then
   with_l402d=0
 fi
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "${pid}" 2>/dev/null || true; done
-  rm -rf "${work}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "${root}/bench/gateway_common.sh"
 
 # ---- the demo upstream

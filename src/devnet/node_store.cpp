@@ -164,17 +164,7 @@ Result<std::unique_ptr<NodeStore>> NodeStore::open(const std::filesystem::path& 
   L402_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> connection,
                         sqlite::Connection::open(file.string(), /*create=*/true, kBusyTimeout));
   L402_RETURN_IF_ERROR(sqlite::check_usable(*connection));
-  {
-    L402_ASSIGN_OR_RETURN(sqlite::Statement mode,
-                          connection->prepare("PRAGMA journal_mode=WAL", "open"));
-    L402_ASSIGN_OR_RETURN(const bool row, mode.step());
-    const std::string name = row ? mode.column_text(0) : std::string();
-    L402_RETURN_IF_ERROR(mode.run());
-    if (name != "wal") {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "sqlite database " + file.string() + ": cannot switch to WAL mode");
-    }
-  }
+  L402_RETURN_IF_ERROR(sqlite::use_wal(*connection));
   // NORMAL: see the header on durability.
   L402_RETURN_IF_ERROR(connection->exec("PRAGMA synchronous=NORMAL", "open"));
   std::unique_ptr<NodeStore> store(new NodeStore(std::move(connection)));

@@ -219,18 +219,21 @@ void rollback_if_open(Connection& connection) {
 
 // ---- Opening ---------------------------------------------------------------------------
 
-Result<void> configure(Connection& connection) {
-  {
-    L402_ASSIGN_OR_RETURN(Statement mode, connection.prepare("PRAGMA journal_mode=WAL", "open"));
-    L402_ASSIGN_OR_RETURN(const bool row, mode.step());
-    const std::string name = row ? mode.column_text(0) : std::string();
-    L402_RETURN_IF_ERROR(mode.run());
-    if (name != "wal") {
-      return Error(ErrorCode::kFailedPrecondition,
-                   "sqlite database " + connection.path() +
-                       ": cannot switch to WAL mode (journal mode is \"" + name + "\")");
-    }
+Result<void> use_wal(Connection& connection) {
+  L402_ASSIGN_OR_RETURN(Statement mode, connection.prepare("PRAGMA journal_mode=WAL", "open"));
+  L402_ASSIGN_OR_RETURN(const bool row, mode.step());
+  const std::string name = row ? mode.column_text(0) : std::string();
+  L402_RETURN_IF_ERROR(mode.run());
+  if (name != "wal") {
+    return Error(ErrorCode::kFailedPrecondition,
+                 "sqlite database " + connection.path() +
+                     ": cannot switch to WAL mode (journal mode is \"" + name + "\")");
   }
+  return ok_result();
+}
+
+Result<void> configure(Connection& connection) {
+  L402_RETURN_IF_ERROR(use_wal(connection));
   return connection.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", "open");
 }
 

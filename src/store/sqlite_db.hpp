@@ -121,8 +121,10 @@ auto in_transaction(Connection& connection, bool write, std::string_view context
   return result;
 }
 
-// Per-connection settings: journal_mode=WAL (persistent in the file), synchronous=FULL,
-// foreign_keys=ON.
+// Switches the file to journal_mode=WAL (persistent in the file). Errors: kFailedPrecondition
+// naming the path and the journal mode SQLite kept.
+Result<void> use_wal(Connection& connection);
+// Per-connection settings: use_wal(), synchronous=FULL, foreign_keys=ON.
 Result<void> configure(Connection& connection);
 // Start-up checks on the first connection: opened read-write, a database, PRAGMA quick_check
 // passes (it reads every page: O(size of the file)). Errors: kFailedPrecondition naming the

@@ -15,40 +15,9 @@ Error unusable(const Connection& connection, const std::string& what) {
 }
 
 Result<void> configure_token_store(Connection& connection) {
-  {
-    L402_ASSIGN_OR_RETURN(Statement mode, connection.prepare("PRAGMA journal_mode=WAL", "open"));
-    L402_ASSIGN_OR_RETURN(const bool row, mode.step());
-    const std::string name = row ? mode.column_text(0) : std::string();
-    L402_RETURN_IF_ERROR(mode.run());
-    if (name != "wal") {
-      return unusable(connection, "cannot switch to WAL mode (journal mode is \"" + name + "\")");
-    }
-  }
+  L402_RETURN_IF_ERROR(sqlite::use_wal(connection));
   return connection.exec(
       "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA trusted_schema=OFF", "open");
-}
-
-Result<void> check_token_store_usable(Connection& connection) {
-  if (connection.read_only()) {
-    return unusable(connection,
-                    "the database is read-only; make the file and its directory "
-                    "writable by this user");
-  }
-  L402_ASSIGN_OR_RETURN(Statement check, connection.prepare("PRAGMA quick_check", "quick_check"));
-  std::string problems;
-  int shown = 0;
-  while (true) {
-    L402_ASSIGN_OR_RETURN(const bool row, check.step());
-    if (!row) break;
-    const std::string line = check.column_text(0);
-    if (line == "ok") continue;
-    if (shown++ < 3) problems += (problems.empty() ? "" : "; ") + line;
-  }
-  if (!problems.empty()) {
-    return unusable(connection, "the file is corrupt (quick_check: " + problems +
-                                    "); restore it from a backup");
-  }
-  return ok_result();
 }
 
 Result<void> migrate_token_store(Connection& connection) {
@@ -85,7 +54,7 @@ Result<std::unique_ptr<Connection>> open_database(const std::string& directory,
   L402_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
                         Connection::open(path, /*create=*/false, options.busy_timeout));
   L402_RETURN_IF_ERROR(configure_token_store(*connection));
-  L402_RETURN_IF_ERROR(check_token_store_usable(*connection));
+  L402_RETURN_IF_ERROR(sqlite::check_usable(*connection));
   L402_RETURN_IF_ERROR(migrate_token_store(*connection));
   return connection;
 }
