@@ -54,7 +54,9 @@ std::vector<std::string> settings_needing_restart(const GatewayConfig& running,
                        a.tls.self_signed != b.tls.self_signed ||
                        a.header_timeout != b.header_timeout || a.idle_timeout != b.idle_timeout ||
                        a.body_timeout != b.body_timeout || a.max_connections != b.max_connections ||
-                       a.max_header_bytes != b.max_header_bytes;
+                       a.max_header_bytes != b.max_header_bytes || a.role != b.role ||
+                       a.proxy_protocol != b.proxy_protocol ||
+                       a.upgrade_idle_timeout != b.upgrade_idle_timeout;
   }
   if (listeners_differ) changed.push_back("listen");
   if (running.admin.enabled != next.admin.enabled || running.admin.host != next.admin.host ||

@@ -97,13 +97,26 @@ struct TlsListenerConfig {
   bool self_signed = false;
 };
 
+// What a listener serves: the reverse proxy, or decisions for a front proxy's auth_request /
+// forward_auth subrequests (the original request described in X-Original-* / X-Forwarded-*
+// fields; 200 to let it through, 401/402 with the challenge otherwise).
+enum class ListenerRole { kProxy, kAuthRequest };
+
+// Whether each connection starts with a PROXY protocol header (HAProxy's, v1 text or v2
+// binary) naming the real client. When on, a connection without a valid one is closed.
+enum class ProxyProtocol { kOff, kV1, kV2, kAny };
+
 struct ListenerConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8402;
   TlsListenerConfig tls;
+  ListenerRole role = ListenerRole::kProxy;
+  ProxyProtocol proxy_protocol = ProxyProtocol::kOff;
   std::chrono::milliseconds header_timeout{10000};  // whole request head must arrive in this
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
   std::chrono::milliseconds body_timeout{60000};    // no body bytes for this long
+  // An upgraded connection (WebSocket) with no byte either way for this long is closed.
+  std::chrono::milliseconds upgrade_idle_timeout{600000};
   std::size_t max_connections = 10000;
   std::size_t max_header_bytes = 16 * 1024;  // request line + fields; beyond: 431
   int line = 0;

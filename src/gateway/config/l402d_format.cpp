@@ -1,5 +1,6 @@
 // l402d's own configuration format: the top-level sections (listeners, admin, lightning,
 // store, logging, CORS, challenge). Services are read in l402d_services.cpp.
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -28,6 +29,41 @@ void read_listener_tls(ConfigReader& reader, const YAML::Node& node, const std::
   }
 }
 
+void read_listener_role(ConfigReader& reader, const YAML::Node& node, const std::string& what,
+                        ListenerConfig& listener) {
+  const YAML::Node role = node["role"];
+  if (!role.IsDefined()) return;
+  const std::optional<std::string> name = reader.text(role, what + ".role");
+  if (!name) return;
+  if (*name == "proxy") {
+    listener.role = ListenerRole::kProxy;
+  } else if (*name == "auth_request") {
+    listener.role = ListenerRole::kAuthRequest;
+  } else {
+    reader.error(role, what + ".role must be proxy or auth_request, not '" + *name + "'");
+  }
+}
+
+void read_listener_proxy_protocol(ConfigReader& reader, const YAML::Node& node,
+                                  const std::string& what, ListenerConfig& listener) {
+  const YAML::Node version = node["proxy_protocol"];
+  if (!version.IsDefined()) return;
+  const std::optional<std::string> name = reader.text(version, what + ".proxy_protocol");
+  if (!name) return;
+  if (*name == "off" || *name == "false") {
+    listener.proxy_protocol = ProxyProtocol::kOff;
+  } else if (*name == "v1") {
+    listener.proxy_protocol = ProxyProtocol::kV1;
+  } else if (*name == "v2") {
+    listener.proxy_protocol = ProxyProtocol::kV2;
+  } else if (*name == "any" || *name == "on" || *name == "true") {
+    listener.proxy_protocol = ProxyProtocol::kAny;
+  } else {
+    reader.error(version,
+                 what + ".proxy_protocol must be off, v1, v2 or any, not '" + *name + "'");
+  }
+}
+
 void read_listener(ConfigReader& reader, const YAML::Node& node, const std::string& what,
                    ListenerConfig& listener) {
   if (!node.IsMap()) {
@@ -35,8 +71,9 @@ void read_listener(ConfigReader& reader, const YAML::Node& node, const std::stri
     return;
   }
   reader.check_keys(node, what,
-                    {"address", "tls", "header_timeout", "idle_timeout", "body_timeout",
-                     "max_connections", "max_header_bytes"});
+                    {"address", "tls", "role", "proxy_protocol", "header_timeout", "idle_timeout",
+                     "body_timeout", "upgrade_idle_timeout", "max_connections",
+                     "max_header_bytes"});
   listener.line = node.Mark().line + 1;
   const YAML::Node address_node = node["address"];
   if (!address_node.IsDefined()) {
@@ -48,12 +85,15 @@ void read_listener(ConfigReader& reader, const YAML::Node& node, const std::stri
   if (const YAML::Node tls = node["tls"]; tls.IsDefined()) {
     read_listener_tls(reader, tls, what + ".tls", listener.tls);
   }
+  read_listener_role(reader, node, what, listener);
+  read_listener_proxy_protocol(reader, node, what, listener);
   const auto duration = [&](const YAML::Node& n, const std::string& w) {
     return reader.duration(n, w);
   };
   reader.read_into(node, "header_timeout", what, listener.header_timeout, duration);
   reader.read_into(node, "idle_timeout", what, listener.idle_timeout, duration);
   reader.read_into(node, "body_timeout", what, listener.body_timeout, duration);
+  reader.read_into(node, "upgrade_idle_timeout", what, listener.upgrade_idle_timeout, duration);
   reader.read_into(node, "max_connections", what, listener.max_connections,
                    [&](const YAML::Node& n, const std::string& w) {
                      return reader.integer(n, w, 1, 1'000'000);

@@ -130,7 +130,7 @@ void do_accept(Worker& worker, tcp::acceptor& acceptor, ListenerState& listener)
 class Server final : public ProxyServer {
  public:
   Server(RequestHandler& handler, Metrics& metrics, Logger& logger)
-      : shared_(handler, metrics, logger) {}
+      : handler_(handler), shared_(metrics, logger) {}
 
   ~Server() override { stop(std::chrono::milliseconds(0)); }
 
@@ -141,7 +141,15 @@ class Server final : public ProxyServer {
       workers_.push_back(std::make_unique<Worker>(shared_));
     }
     for (const ListenerConfig& config : options.listeners) {
-      auto listener = std::make_unique<ListenerState>(config);
+      RequestHandler* handler = &handler_;
+      if (config.role == ListenerRole::kAuthRequest) {
+        if (options.auth_handler == nullptr) {
+          return Error(ErrorCode::kInvalidArgument,
+                       "proxy: " + describe(config) + " has role auth_request but no handler");
+        }
+        handler = options.auth_handler;
+      }
+      auto listener = std::make_unique<ListenerState>(config, *handler);
       if (config.tls.enabled) {
         L402_ASSIGN_OR_RETURN(listener->tls,
                               make_tls_context(config, options.data_dir, self_signed_cert_));
@@ -265,6 +273,7 @@ class Server final : public ProxyServer {
     return cut;
   }
 
+  RequestHandler& handler_;
   ServerShared shared_;
   // Before the workers: sessions (destroyed with their worker's io_context) use them.
   std::vector<std::unique_ptr<ListenerState>> listeners_;

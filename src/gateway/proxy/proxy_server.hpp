@@ -32,6 +32,8 @@ struct ProxyOptions {
   // Where a self-signed listener certificate is created and kept (tls.cert, tls.key).
   std::filesystem::path data_dir;
   std::size_t io_threads = 0;  // 0: one per core
+  // Answers the requests of listeners with role auth_request; required when there is one.
+  RequestHandler* auth_handler = nullptr;
 };
 
 class ProxyServer {

@@ -221,7 +221,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     // decision arrives or the connection is cut. The completion holds it weakly, so that a
     // late one (after a cut, or after the server is gone) destroys nothing.
     self_hold_ = shared_from_this();
-    shared_.handler.handle(
+    listener_.handler.handle(
         head_, [weak = weak_from_this(), gate = worker_.gate](Decision decision) {
           if (gate->thread_id.load() == std::this_thread::get_id()) {
             // On the session's own thread (answered inline), so its worker is running.

@@ -29,18 +29,19 @@
 namespace l402::gateway::proxy {
 
 struct ServerShared {
-  ServerShared(RequestHandler& h, Metrics& m, Logger& l) : handler(h), metrics(m), logger(l) {}
+  ServerShared(Metrics& m, Logger& l) : metrics(m), logger(l) {}
 
-  RequestHandler& handler;
   Metrics& metrics;
   Logger& logger;
   std::atomic<std::size_t> live_sessions{0};
 };
 
 struct ListenerState {
-  explicit ListenerState(const ListenerConfig& listener_config) : config(listener_config) {}
+  ListenerState(const ListenerConfig& listener_config, RequestHandler& listener_handler)
+      : config(listener_config), handler(listener_handler) {}
 
   const ListenerConfig config;
+  RequestHandler& handler;  // the proxy's, or the auth_request decisions' (by config.role)
   std::unique_ptr<ssl::context> tls;  // null for a plain listener
   std::atomic<std::size_t> connections{0};
 };
