@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -164,6 +165,8 @@ TEST_F(MultiGatewayTest, RevocationThroughOneGatewayIsEnforcedByAllWithinASecond
     ASSERT_TRUE(denied.has_value()) << "gateway " << i << " still accepts the revoked token";
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - revoked_at);
+    std::cout << "gateway " << i << " refuses the revoked token " << elapsed.count()
+              << " ms after the revocation\n";
     EXPECT_LE(elapsed.count(), 1000)
         << "gateway " << i << " enforced the revocation only after " << elapsed.count() << " ms";
   }
@@ -186,6 +189,8 @@ TEST_F(MultiGatewayTest, KeyRotationThroughOneGatewayReachesAllWithinASecond) {
     ASSERT_TRUE(minted_with_new_key.has_value()) << "gateway " << i << " mints with an old key";
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - rotated_at);
+    std::cout << "gateway " << i << " mints with the new key " << elapsed.count()
+              << " ms after the rotation\n";
     EXPECT_LE(elapsed.count(), 1000)
         << "gateway " << i << " took the new key only after " << elapsed.count() << " ms";
     // Tokens of the previous key keep verifying everywhere.
