@@ -21,6 +21,7 @@
 #include "gateway/admin/admin_server.hpp"
 #include "gateway/observe/log.hpp"
 #include "gateway/observe/metrics.hpp"
+#include "gateway/policy/auth_request.hpp"
 #include "gateway/policy/gateway_handler.hpp"
 #include "gateway/proxy/proxy_server.hpp"
 #include "l402/crypto.hpp"
@@ -117,6 +118,8 @@ struct Runtime::Parts {
   LightningParts lightning;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<gateway::GatewayHandler> handler;
+  // Listeners with role auth_request: the same handler, answering a front proxy's subrequests.
+  std::unique_ptr<gateway::AuthRequestHandler> auth_handler;
   std::unique_ptr<gateway::AdminServer> admin;
   std::unique_ptr<gateway::ProxyServer> proxy;
 
@@ -201,6 +204,8 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
   gateway::ProxyOptions proxy_options;
   proxy_options.listeners = shared_config->listeners;
   proxy_options.data_dir = shared_config->data_dir;
+  parts->auth_handler = std::make_unique<gateway::AuthRequestHandler>(*parts->handler);
+  proxy_options.auth_handler = parts->auth_handler.get();
   {
     L402_ASSIGN_OR_RETURN(parts->proxy, gateway::ProxyServer::start(proxy_options, *parts->handler,
                                                                     parts->metrics, logger));
