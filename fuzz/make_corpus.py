@@ -358,6 +358,40 @@ def devnet_request_seeds():
     return seeds
 
 
+def proxy_v2(version_command, family_protocol, block):
+    """A PROXY protocol v2 header: signature, version/command, family/protocol, length."""
+    return (b"\r\n\r\n\x00\r\nQUIT\n" + bytes([version_command, family_protocol]) +
+            len(block).to_bytes(2, "big") + block)
+
+
+def proxy_protocol_seeds():
+    """PROXY protocol headers (HAProxy's proxy-protocol.txt); the first byte picks the accepted
+    versions (0: v1, 1: v2, 2: any, 3: off)."""
+    v1, v2, any_version = b"\x00", b"\x01", b"\x02"
+    inet = bytes([192, 0, 2, 1, 198, 51, 100, 7]) + (51000).to_bytes(2, "big") + (443).to_bytes(2, "big")
+    inet6 = (bytes.fromhex("20010db8000000000000000000000001") + bytes.fromhex("20010db8000000000000000000000002")
+             + (4660).to_bytes(2, "big") + (443).to_bytes(2, "big"))
+    f = b"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+    return {
+        "v1_spec_example": v1 + b"PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET / HTTP/1.1\r\n\r\n",
+        "v1_tcp6": any_version + b"PROXY TCP6 2001:db8::1 2001:db8::2 4660 443\r\n",
+        "v1_unknown_short": v1 + b"PROXY UNKNOWN\r\n",
+        "v1_unknown_longest": any_version + b"PROXY UNKNOWN " + f + b" " + f + b" 65535 65535\r\n",
+        "v1_bad_port": v1 + b"PROXY TCP4 192.0.2.1 192.0.2.2 65536 443\r\n",
+        "v1_lf_only": v1 + b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\n",
+        "v2_tcp4": v2 + proxy_v2(0x21, 0x11, inet) + b"GET / HTTP/1.1\r\n\r\n",
+        "v2_tcp6_tlvs": any_version + proxy_v2(0x21, 0x21, inet6 + b"\x01\x00\x02h2" + b"\x04\x00\x00"),
+        "v2_local": v2 + proxy_v2(0x20, 0x00, b""),
+        "v2_unix": any_version + proxy_v2(0x21, 0x31, b"u" * 216),
+        "v2_tlv_overrun": v2 + proxy_v2(0x21, 0x11, inet + b"\x01\x00\x09h2"),
+        "v2_on_v1_listener": v1 + proxy_v2(0x21, 0x11, inet),
+        "http_request": any_version + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        # Found by this target: with the CR in and the LF still to come, the line was taken
+        # for a possible header although its protocol word had been refused before.
+        "regress_bad_protocol_before_lf": any_version + b"PROXY TCP7 2001:db8::1 2001:db8::2 4660 443\r\n",
+    }
+
+
 def corpora():
     std = lambda b: base64.b64encode(b).decode()
     url = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
@@ -419,6 +453,7 @@ def corpora():
     yield "lnd_json_parse", lnd_json_seeds()
     yield "cln_json_rpc_parse", cln_json_rpc_seeds()
     yield "devnet_request_parse", devnet_request_seeds()
+    yield "proxy_protocol_parse", proxy_protocol_seeds()
 
 
 def main():

@@ -16,6 +16,9 @@
 //                      (i from 0), n times, each written to the socket before the next wait
 //   /slow?ms=N         {"slept_ms":N} after N ms (a timer: no thread waits)
 //   /status/N          status N (200..599) with {"status":N}
+//   GET /ws/echo       a WebSocket (RFC 6455) upgrade; each message, text or binary, is sent
+//                      back as it came until the client closes (messages up to 16 MiB;
+//                      closed after kIdleTimeout without one). Without an upgrade: 426
 //   anything else      404 {"error":"not found","path":...}
 // Request bodies of any endpoint are read (and discarded) before the answer; beyond 1 GiB the
 // answer is 413. Function names follow Beast's examples: do_* starts an operation, on_*
@@ -30,6 +33,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -46,6 +50,7 @@ namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Json = nlohmann::json;
@@ -59,6 +64,7 @@ constexpr std::size_t kChunkBytes = 64 * 1024;
 constexpr std::uint64_t kMaxEvents = 100'000;
 constexpr std::uint64_t kMaxIntervalMs = 60'000;
 constexpr std::uint64_t kMaxSlowMs = 600'000;
+constexpr std::uint64_t kMaxWebSocketMessage = 16 * 1024 * 1024;
 // Pause before accepting again after an accept error (e.g. out of file descriptors).
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 
@@ -170,6 +176,7 @@ enum class Route {
   kEvents,
   kSlow,
   kStatus,
+  kWebSocketEcho,
   kNotFound
 };
 
@@ -204,6 +211,8 @@ Target route_target(std::string_view target) {
     result.route = Route::kEvents;
   } else if (key == "/slow") {
     result.route = Route::kSlow;
+  } else if (key == "/ws/echo") {
+    result.route = Route::kWebSocketEcho;
   } else if (key.starts_with("/bytes/")) {
     result.route = Route::kBytes;
     result.argument = std::string(key.substr(7));
@@ -231,6 +240,56 @@ Json headers_json(const http::fields& fields) {
   }
   return headers;
 }
+
+// /ws/echo once upgraded: reads a message, writes it back (text as text, binary as binary),
+// and reads the next, until the client closes or the connection fails.
+class WebSocketEcho : public std::enable_shared_from_this<WebSocketEcho> {
+ public:
+  explicit WebSocketEcho(beast::tcp_stream&& stream) : ws_(std::move(stream)) {}
+
+  void run(http::request<http::empty_body> upgrade) {
+    upgrade_ = std::move(upgrade);
+    // The WebSocket stream keeps its own deadlines; the TCP stream's would fight them.
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout timeout =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeout.idle_timeout = kIdleTimeout;
+    ws_.set_option(timeout);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, "l402-demo-upstream");
+    }));
+    ws_.read_message_max(kMaxWebSocketMessage);
+    ws_.async_accept(upgrade_,
+                     beast::bind_front_handler(&WebSocketEcho::on_accept, shared_from_this()));
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return;  // the stream closes with this object
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketEcho::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return;  // websocket::error::closed when the client closed; else a failure
+    ws_.text(ws_.got_text());
+    ws_.async_write(buffer_.data(),
+                    beast::bind_front_handler(&WebSocketEcho::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return;
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::empty_body> upgrade_;  // read by the accept operation
+  beast::flat_buffer buffer_;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -366,9 +425,22 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         return send_json(static_cast<http::status>(*status), {{"status", *status}});
       }
+      case Route::kWebSocketEcho:
+        if (method != http::verb::get || !websocket::is_upgrade(parser_->get())) {
+          return send_json(http::status::upgrade_required,
+                           {{"error", "GET with a WebSocket upgrade"}});
+        }
+        return start_websocket();
       case Route::kNotFound:
         return send_json(http::status::not_found, {{"error", "not found"}, {"path", target_.path}});
     }
+  }
+
+  // Hands the connection to a WebSocketEcho, which answers the upgrade. A conforming client
+  // sends nothing more before the 101 (RFC 6455 §4.1), so nothing is left in buffer_.
+  void start_websocket() {
+    std::make_shared<WebSocketEcho>(std::move(stream_))
+        ->run(http::request<http::empty_body>(parser_->get().base()));
   }
 
   void on_slept(beast::error_code ec) {

@@ -15,11 +15,11 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-// The comma-separated tokens of every Connection field (e.g. "close, X-Foo").
-std::vector<std::string_view> connection_tokens(const std::vector<Field>& fields) {
+// The comma-separated tokens of every field named `name` (e.g. Connection: "close, X-Foo").
+std::vector<std::string_view> list_tokens(const std::vector<Field>& fields, std::string_view name) {
   std::vector<std::string_view> tokens;
   for (const Field& field : fields) {
-    if (!iequals(field.name, "connection")) continue;
+    if (!iequals(field.name, name)) continue;
     std::string_view rest = field.value;
     while (!rest.empty()) {
       const std::size_t comma = rest.find(',');
@@ -30,6 +30,10 @@ std::vector<std::string_view> connection_tokens(const std::vector<Field>& fields
     }
   }
   return tokens;
+}
+
+std::vector<std::string_view> connection_tokens(const std::vector<Field>& fields) {
+  return list_tokens(fields, "connection");
 }
 
 }  // namespace
@@ -89,6 +93,17 @@ bool ForwardFilter::keeps(const Field& field) const {
     return false;
   }
   return std::none_of(also_remove_.begin(), also_remove_.end(), named);
+}
+
+bool lists_token(const std::vector<Field>& fields, std::string_view name, std::string_view token) {
+  const std::vector<std::string_view> tokens = list_tokens(fields, name);
+  return std::any_of(tokens.begin(), tokens.end(),
+                     [token](std::string_view listed) { return iequals(listed, token); });
+}
+
+bool asks_websocket_upgrade(const std::vector<Field>& fields) {
+  return lists_token(fields, "connection", "upgrade") &&
+         lists_token(fields, "upgrade", "websocket");
 }
 
 const std::string* find_field(const std::vector<Field>& fields, std::string_view name) {

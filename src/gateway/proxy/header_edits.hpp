@@ -48,6 +48,15 @@ class ForwardFilter {
   std::vector<std::string_view> also_remove_;
 };
 
+// Whether a field named `name` lists `token` among its comma-separated values (both compared
+// case-insensitively), as "Connection: keep-alive, Upgrade" lists "upgrade".
+bool lists_token(const std::vector<Field>& fields, std::string_view name, std::string_view token);
+
+// Whether a head asks to switch to WebSocket (RFC 6455 §4.1, §4.2.2): Connection lists
+// "upgrade" and Upgrade lists "websocket". Method, version and body are the caller's to check.
+// Other protocols (h2c, ...) are not relayed: their fields are removed as hop-by-hop.
+bool asks_websocket_upgrade(const std::vector<Field>& fields);
+
 // The first value of field `name`, or nullptr.
 const std::string* find_field(const std::vector<Field>& fields, std::string_view name);
 

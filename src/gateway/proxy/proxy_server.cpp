@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "devnet/rest/tls_certificate.hpp"
+#include "gateway/proxy/proxy_protocol_reader.hpp"
 #include "gateway/proxy/worker.hpp"
 
 namespace l402::gateway {
@@ -120,6 +121,8 @@ void do_accept(Worker& worker, tcp::acceptor& acceptor, ListenerState& listener)
       listener.connections.fetch_sub(1);
       boost::beast::error_code ignored;
       socket.close(ignored);
+    } else if (listener.config.proxy_protocol != ProxyProtocol::kOff) {
+      proxy::read_proxy_header(worker, listener, std::move(socket));
     } else {
       proxy::start_session(worker, listener, std::move(socket));
     }

@@ -14,6 +14,14 @@
 // byte of its next request, then header_timeout for the rest of the head; every body read or
 // write gets body_timeout; the upstream has upstream_timeout from the start of forwarding to
 // its response head (from the end of the request body when there is one).
+//
+// WebSocket: a bodiless HTTP/1.1 GET whose Connection lists "upgrade" and whose Upgrade lists
+// "websocket" is decided like any request. Forwarded, it keeps "Connection: Upgrade" and
+// "Upgrade: websocket"; if the upstream answers 101, the 101 goes to the client and a Tunnel
+// relays bytes both ways until both sides have closed, either fails, or nothing moves for
+// upgrade_idle_timeout. The connection then closes and the upstream connection is never
+// pooled; the access log has status 101 and the bytes relayed each way. Any other answer is
+// relayed as usual, and that upstream connection is not reused either.
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -28,6 +36,7 @@
 #include "gateway/proxy/flex_stream.hpp"
 #include "gateway/proxy/header_edits.hpp"
 #include "gateway/proxy/relay_parser.hpp"
+#include "gateway/proxy/tunnel.hpp"
 #include "gateway/proxy/wire_format.hpp"
 #include "gateway/proxy/worker.hpp"
 
@@ -41,7 +50,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kClientReadSize = 16 * 1024;
 constexpr std::size_t kUpstreamReadSize = 64 * 1024;
 // Body bytes relayed per write.
-constexpr std::size_t kBodyBufferSize = 64 * 1024;
+constexpr std::size_t kBodyBufferSize = SpareBuffers::kBufferSize;
+// Bytes relayed per write in each direction of an upgraded connection: WebSocket connections
+// stay open long, and most messages are small.
+constexpr std::size_t kTunnelBufferSize = 16 * 1024;
 // Largest response head accepted from an upstream.
 constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
 // After a response that ends the connection, unread client input is read and dropped for at
@@ -75,6 +87,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   }
 
   ~Session() override {
+    worker_.spare_buffers.give_back(std::move(body_));
     worker_.sessions.erase(this);
     listener_.connections.fetch_sub(1);
     shared_.metrics.connection_closed();
@@ -99,7 +112,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   bool in_request() const override {
     return phase_ == Phase::kReadingHead || phase_ == Phase::kDeciding ||
-           phase_ == Phase::kForwarding || phase_ == Phase::kResponding;
+           phase_ == Phase::kForwarding || phase_ == Phase::kResponding || phase_ == Phase::kTunnel;
   }
 
   void close() override { close_now(); }
@@ -112,6 +125,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     kDeciding,     // the handler has the head
     kForwarding,   // talking to the upstream, no response byte sent yet
     kResponding,   // writing the response
+    kTunnel,       // upgraded: relaying bytes both ways
     kClosing,
   };
 
@@ -127,6 +141,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   // ---- Request head ----------------------------------------------------------------------
 
   void begin_request(bool first) {
+    // Waiting for the next request, perhaps for long: the relay buffer goes back to the
+    // worker (64 KiB per idle keep-alive connection otherwise).
+    worker_.spare_buffers.give_back(std::move(body_));
     if (worker_.draining && in_.size() == 0) return close_now();
     phase_ = Phase::kWaiting;
     reset_request_state();
@@ -163,6 +180,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     head_pending_ = false;
     reused_ = false;
     retried_ = false;
+    upgrade_ = false;
   }
 
   void arm_head_deadline() {
@@ -216,6 +234,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     keep_alive_ = parser_->keep_alive();
     const std::string* expect = find_field(head_.fields, "expect");
     expect_continue_ = expect != nullptr && iequals(*expect, "100-continue");
+    upgrade_ = head_.version == 11 && head_.method == "GET" && !head_.has_body &&
+               asks_websocket_upgrade(head_.fields);
     phase_ = Phase::kDeciding;
     // Nothing is pending while the handler decides: the session holds itself until the
     // decision arrives or the connection is cut. The completion holds it weakly, so that a
@@ -327,6 +347,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       append_parsed_field(up_head_, field.name, field.value);
     }
     append_fields(up_head_, plan_.set_fields);
+    if (upgrade_) up_head_ += kWebSocketUpgradeFields;
     if (!has_host) {
       const UpstreamConfig& upstream = plan_.upstream;
       const bool default_port = (upstream.scheme == "https" && upstream.port == 443) ||
@@ -384,7 +405,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     if (closed_) return;
     if (ec) return upstream_io_failed(ec, /*nothing_received=*/true);
     if (!head_.has_body) return read_response_head();
-    if (!body_) body_ = std::make_unique<char[]>(kBodyBufferSize);
+    if (!body_) body_ = worker_.spare_buffers.take();
     if (expect_continue_ && in_.size() == 0) {
       // The client waits for this before sending the body.
       stream_.tcp().expires_after(listener_.config.body_timeout);
@@ -496,7 +517,14 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       return upstream_failed("malformed", 502, "malformed upstream response\n");
     }
     const int status = response_.status;
-    if (status == 101) return upstream_failed("malformed", 502, "upstream switched protocols\n");
+    if (status == 101) {
+      if (!upgrade_) return upstream_failed("malformed", 502, "upstream switched protocols\n");
+      if (!lists_token(response_.fields, "upgrade", "websocket")) {
+        return upstream_failed("malformed", 502, "upstream switched to another protocol\n");
+      }
+      shared_.metrics.observe_upstream(outcome_.service, Clock::now() - sent_at_);
+      return start_tunnel();
+    }
     if (status >= 100 && status < 200) {
       // Interim responses (100, 103) are not relayed; the final one follows.
       response_.fields.clear();
@@ -523,7 +551,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       remove_field(response_.fields, "content-length");
       framing_ = head_.version >= 11 ? Framing::kChunked : Framing::kUntilClose;
     }
-    upstream_reusable_ = response_parser_->keep_alive();
+    // An upstream that refused an upgrade may still expect the other protocol next.
+    upstream_reusable_ = response_parser_->keep_alive() && !upgrade_;
     client_keep_alive_ =
         keep_alive_ && !worker_.draining && framing_ != Framing::kUntilClose && parser_->is_done();
     out_.clear();
@@ -535,7 +564,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     append_connection_field(client_keep_alive_);
     out_ += kCrLf;
     head_pending_ = true;
-    if (!body_) body_ = std::make_unique<char[]>(kBodyBufferSize);
+    if (!body_) body_ = worker_.spare_buffers.take();
     relay_response_body();
   }
 
@@ -616,6 +645,37 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       upstream_.reset();
     }
     finish_request(client_keep_alive_);
+  }
+
+  // ---- Upgraded connections ----------------------------------------------------------------
+
+  // The upstream switched to WebSocket: its 101 goes to the client, then the tunnel relays
+  // bytes both ways. Neither connection speaks HTTP afterwards, so both close at its end.
+  void start_tunnel() {
+    phase_ = Phase::kTunnel;
+    status_ = 101;
+    remove_hop_by_hop(response_.fields);
+    out_.clear();
+    append_status_line(out_, status_);
+    for (const Field& field : response_.fields) {
+      append_parsed_field(out_, field.name, field.value);
+    }
+    out_ += kWebSocketUpgradeFields;
+    out_ += kCrLf;
+    head_sent_ = true;
+    worker_.spare_buffers.give_back(std::move(body_));
+    tunnel_.emplace(stream_, upstream_->stream, kTunnelBufferSize,
+                    listener_.config.upgrade_idle_timeout);
+    // The tunnel's handlers hold the session, so `this` outlives the completion.
+    tunnel_->start(shared_from_this(), std::move(out_), in_, upstream_->in,
+                   [this](Tunnel::Totals totals) { on_tunnel_done(totals); });
+  }
+
+  void on_tunnel_done(Tunnel::Totals totals) {
+    bytes_in_ = totals.to_upstream;
+    bytes_out_ = totals.to_client;
+    record_request();
+    close_now();
   }
 
   // ---- Failures ----------------------------------------------------------------------------
@@ -762,23 +822,27 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   bool head_sent_ = false;
   bool upstream_reusable_ = false;
   bool client_keep_alive_ = false;
+
+  // A WebSocket upgrade: asked for by the request, then relayed once the upstream agreed.
+  bool upgrade_ = false;
+  std::optional<Tunnel> tunnel_;
 };
 
 }  // namespace
 
-void start_session(Worker& worker, ListenerState& listener, Socket&& socket) {
+void start_session(Worker& worker, ListenerState& listener, Socket&& socket,
+                   std::optional<std::string> peer_address) {
   beast::error_code ec;
-  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (!peer_address) peer_address = socket.remote_endpoint(ec).address().to_string();
   // Responses go out as a head then body pieces: Nagle would hold each for the client's ACK.
   socket.set_option(tcp::no_delay(true), ec);
-  std::string peer_address = peer.address().to_string();
   TcpStream tcp_stream(std::move(socket));
   auto session =
       listener.tls ? std::make_shared<Session>(worker, listener,
                                                FlexStream(std::move(tcp_stream), *listener.tls),
-                                               std::move(peer_address))
+                                               std::move(*peer_address))
                    : std::make_shared<Session>(worker, listener, FlexStream(std::move(tcp_stream)),
-                                               std::move(peer_address));
+                                               std::move(*peer_address));
   session->start();
 }
 

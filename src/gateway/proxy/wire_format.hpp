@@ -39,6 +39,10 @@ std::string_view chunk_size_line(ChunkSizeBuffer& buffer, std::size_t size);
 
 inline constexpr std::string_view kCrLf = "\r\n";
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// What a WebSocket upgrade request and its 101 answer carry in place of the hop-by-hop
+// Connection and Upgrade fields removed from them (websocket is the one protocol relayed).
+inline constexpr std::string_view kWebSocketUpgradeFields =
+    "Connection: Upgrade\r\nUpgrade: websocket\r\n";
 inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace l402::gateway::proxy

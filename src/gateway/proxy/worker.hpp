@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -64,6 +65,29 @@ struct WorkerGate {
   std::atomic<std::thread::id> thread_id{};
 };
 
+// Fixed-size buffers reused by one thread's sessions: a busy worker allocates none per
+// request, an idle one keeps at most kMaxSpare.
+class SpareBuffers {
+ public:
+  static constexpr std::size_t kBufferSize = 64 * 1024;
+  static constexpr std::size_t kMaxSpare = 64;
+
+  // A buffer of kBufferSize bytes, not zeroed: only the pages written become resident.
+  std::unique_ptr<char[]> take() {
+    if (spare_.empty()) return std::make_unique_for_overwrite<char[]>(kBufferSize);
+    std::unique_ptr<char[]> buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+  }
+
+  void give_back(std::unique_ptr<char[]> buffer) {
+    if (buffer && spare_.size() < kMaxSpare) spare_.push_back(std::move(buffer));
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> spare_;
+};
+
 struct Worker {
   explicit Worker(ServerShared& server_shared) : shared(server_shared) {}
 
@@ -71,6 +95,9 @@ struct Worker {
   std::shared_ptr<WorkerGate> gate = std::make_shared<WorkerGate>();
   std::unordered_set<SessionControl*> sessions;
   bool draining = false;  // finish in-flight requests, then close instead of keep-alive
+  // Body relay buffers that sessions hand back between requests, so that an idle keep-alive
+  // connection holds none. Before the io_context: sessions destroyed with it give theirs back.
+  SpareBuffers spare_buffers;
   // After the members that sessions use in their destructors: destroying the io_context
   // destroys the handlers that still own sessions. Only this thread touches the worker's
   // sockets, so the reactor's per-socket locking is off (other threads only post to it).
@@ -83,7 +110,10 @@ struct Worker {
   std::thread thread;
 };
 
-// Serves one accepted connection on `worker`'s thread (the caller is on it).
-void start_session(Worker& worker, ListenerState& listener, Socket&& socket);
+// Serves one accepted connection on `worker`'s thread (the caller is on it). `peer_address`
+// is the client's address when something other than the socket named it (a PROXY protocol
+// header); by default the socket's peer.
+void start_session(Worker& worker, ListenerState& listener, Socket&& socket,
+                   std::optional<std::string> peer_address = std::nullopt);
 
 }  // namespace l402::gateway::proxy

@@ -71,6 +71,18 @@ TEST(HeaderEdits, ForwardFilterKeepsWhatTheCopyingEditsKeep) {
   EXPECT_EQ(names(filtered), (std::vector<std::string>{"X-Kept", "X-B", "Host"}));
 }
 
+TEST(HeaderEdits, RecognisesWebSocketUpgradesOnly) {
+  EXPECT_TRUE(asks_websocket_upgrade({{"Connection", "Upgrade"}, {"Upgrade", "websocket"}}));
+  EXPECT_TRUE(
+      asks_websocket_upgrade({{"connection", "keep-alive, UPGRADE"}, {"upgrade", "WebSocket"}}));
+  EXPECT_TRUE(asks_websocket_upgrade(
+      {{"Connection", "keep-alive"}, {"Connection", "upgrade"}, {"Upgrade", "foo, websocket"}}));
+  EXPECT_FALSE(asks_websocket_upgrade({{"Upgrade", "websocket"}}));
+  EXPECT_FALSE(asks_websocket_upgrade({{"Connection", "Upgrade"}, {"Upgrade", "h2c"}}));
+  EXPECT_FALSE(asks_websocket_upgrade({{"Connection", "Upgraded"}, {"Upgrade", "websocket"}}));
+  EXPECT_FALSE(asks_websocket_upgrade({{"Connection", "Upgrade"}, {"Upgrade", "websockets"}}));
+}
+
 TEST(WireFormat, LeavesOutFieldsThatWouldForgeFurtherFields) {
   std::string out;
   append_fields(out, {{"X-Ok", "1"}, {"X-Bad", "a\r\nX-Forged: 1"}, {"X\nBad", "b"}});
