@@ -39,15 +39,9 @@ constexpr std::array<std::string_view, 7> kSubrequestFields = {"Host",
 // hold secrets (an upstream API key), which the front proxy's own configuration should set.
 constexpr std::string_view kVouchedPrefix = "X-L402-";
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // The first element of a comma-separated list (a proxy chain may have appended more).
 std::string_view first_element(std::string_view value) {
-  return trim(value.substr(0, value.find(',')));
+  return trim_ows(value.substr(0, value.find(',')));
 }
 
 // The first non-empty value among the fields `names`, in that order of preference.
@@ -55,21 +49,15 @@ std::optional<std::string_view> first_of(const RequestHead& head,
                                          std::initializer_list<std::string_view> names) {
   for (std::string_view name : names) {
     const std::optional<std::string_view> value = find_field(head, name);
-    if (value && !trim(*value).empty()) return trim(*value);
+    if (value && !trim_ows(*value).empty()) return trim_ows(*value);
   }
   return std::nullopt;
-}
-
-bool is_token_char(char c) {
-  static constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         kSpecials.find(c) != std::string_view::npos;
 }
 
 bool is_method(std::string_view method) {
   if (method.empty() || method.size() > kMaxMethodBytes) return false;
   for (char c : method) {
-    if (!is_token_char(c)) return false;
+    if (!is_tchar(c)) return false;
   }
   return true;
 }

@@ -1,54 +1,12 @@
 // X-Forwarded-For and Forwarded (RFC 7239) parsing (see forwarded.hpp).
 #include "gateway/policy/forwarded.hpp"
 
-#include <cctype>
+#include "gateway/policy/header_fields.hpp"
 
 namespace l402::gateway {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-// RFC 7230 tchar.
-bool is_tchar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c)) != 0) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Result<void> check_size(std::span<const std::string_view> values, const ForwardedLimits& limits,
                         std::string_view name) {
@@ -169,7 +127,7 @@ Result<std::vector<std::string>> parse_x_forwarded_for(std::span<const std::stri
   for (std::string_view value : values) {
     while (true) {
       const std::size_t comma = value.find(',');
-      const std::string_view hop = trim(value.substr(0, comma));
+      const std::string_view hop = trim_ows(value.substr(0, comma));
       if (!hop.empty()) {
         if (hops.size() >= limits.max_hops) return too_many_hops("X-Forwarded-For", limits);
         hops.emplace_back(hop);
@@ -192,7 +150,7 @@ Result<std::vector<std::string>> parse_forwarded_for(std::span<const std::string
 }
 
 std::optional<IpAddress> parse_node(std::string_view node) {
-  node = trim(node);
+  node = trim_ows(node);
   if (node.starts_with('[')) {
     const std::size_t close = node.find(']');
     if (close == std::string_view::npos) return std::nullopt;

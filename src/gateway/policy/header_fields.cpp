@@ -20,6 +20,18 @@ bool istarts_with(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool is_tchar(char c) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         kSymbols.find(c) != std::string_view::npos;
+}
+
 std::optional<std::string_view> find_field(const RequestHead& head, std::string_view name) {
   for (const Field& field : head.fields) {
     if (iequals(field.name, name)) return std::string_view(field.value);

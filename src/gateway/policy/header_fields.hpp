@@ -17,6 +17,12 @@ bool iequals(std::string_view a, std::string_view b);
 // ASCII case-insensitive prefix test.
 bool istarts_with(std::string_view text, std::string_view prefix);
 
+// `text` without the optional whitespace (spaces and tabs) around it.
+std::string_view trim_ows(std::string_view text);
+
+// An RFC 9110 tchar: what tokens (methods, field and parameter names) are made of.
+bool is_tchar(char c);
+
 // The first field named `name`, if any.
 std::optional<std::string_view> find_field(const RequestHead& head, std::string_view name);
 
