@@ -6,7 +6,9 @@
 // is known (so that a 402's body never reaches the user's output file). The second part is
 // l402::Client, which sends a request with a stored token, and on a 402 checks the challenge
 // against the purchase policy (purchase_policy.hpp), pays through a Lightning Backend with the
-// purchase journalled first (client_store.hpp), and sends the same request again.
+// purchase journalled first (client_store.hpp), and sends the same request again. The same
+// purchase logic serves other protocols through token_for() and buy() (the gRPC interceptor,
+// grpc_client.hpp).
 //
 // Thread safety: the value types are plain values; a sink is used by one thread at a time; a
 // Client by one thread at a time (several Clients, in one process or many, may share a data
@@ -254,6 +256,19 @@ struct PerformResult {
   std::chrono::milliseconds payment_time{0};  // waiting for the wallet
 };
 
+// What Client::buy() did with a challenge that came by another protocol than HTTP.
+struct PurchaseResult {
+  // kDone: `token` holds the token bought. Otherwise kDryRun, kBudgetRefused, kBadChallenge,
+  // kPaymentFailed, kPaymentLoop, kPurchasePending, kHttpError (an unusable URL) or
+  // kStoreError, as for perform(); nothing was paid unless `purchase->paid`.
+  PerformOutcome outcome = PerformOutcome::kDone;
+  std::optional<Error> error;      // why, when outcome is not kDone
+  std::optional<Refusal> refusal;  // kBudgetRefused, kBadChallenge
+  std::optional<PurchaseInfo> purchase;
+  std::optional<StoredToken> token;           // kDone; holds a secret (the preimage)
+  std::chrono::milliseconds payment_time{0};  // waiting for the wallet
+};
+
 struct RecoveryReport {
   std::size_t completed = 0;  // the wallet had paid: tokens stored
   std::size_t failed = 0;     // the payment failed or never happened: records closed
@@ -289,6 +304,27 @@ class Client {
   // fail_purchase; in flight (or the wallet unreachable) -> left pending, and never paid again
   // while it is. Errors: the store's.
   virtual Result<RecoveryReport> recover_pending() = 0;
+
+  // ---- The purchase logic for other protocols (gRPC: grpc_client.hpp)
+  //
+  // Such a protocol names what it calls with an http:// or https:// URL (gRPC:
+  // "http://host:port/package.Service/Method"), so that tokens are kept per origin and path
+  // scope exactly as for HTTP.
+
+  // The best stored token to send to `url` (select_token: its origin, not stale, not about to
+  // expire, the narrowest path scope), or nullopt. Errors: kInvalidArgument / kLimitExceeded
+  // for a bad URL; the store's.
+  virtual Result<std::optional<StoredToken>> token_for(std::string_view url) = 0;
+
+  // Steps 1 and 3 of perform() for a challenge that `url` answered with (`www_authenticate`:
+  // the values of every WWW-Authenticate field, or of the metadata standing for it):
+  // recover_pending(); the token `stale_token_id` (the one sent, which the server refused) is
+  // marked stale; the challenges are planned against the budget; with a payment to that origin
+  // pending, kPurchasePending; else the purchase is journalled, paid and stored. Progress
+  // events as for perform() (no kRetrying or kStatus: the caller retries).
+  virtual PurchaseResult buy(std::string_view url,
+                             const std::vector<std::string_view>& www_authenticate,
+                             std::optional<std::string_view> stale_token_id) = 0;
 
   // The token store and ledger the client uses (for listing tokens, spending, imports).
   virtual ClientStore& store() = 0;

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "client/http/transport.hpp"
 #include "client/session/token_chooser.hpp"
@@ -28,6 +30,9 @@ class PayingClient final : public Client {
 
   PerformResult perform(const HttpRequest& request, BodySink& sink) override;
   Result<RecoveryReport> recover_pending() override;
+  Result<std::optional<StoredToken>> token_for(std::string_view url) override;
+  PurchaseResult buy(std::string_view url, const std::vector<std::string_view>& www_authenticate,
+                     std::optional<std::string_view> stale_token_id) override;
   ClientStore& store() override { return *store_; }
 
  private:
@@ -45,12 +50,17 @@ class PayingClient final : public Client {
   Result<Exchange> send(const HttpRequest& request, BodySink& sink, TokenChooser& chooser,
                         PerformResult& result);
 
-  // Plans and makes the purchase a 402 asks for. Returns the stored token, or nullopt when
-  // perform() ends here (result's outcome and error filled).
+  // Plans and makes the purchase a 402 asks for (purchase() over the exchange). Returns the
+  // stored token, or nullopt when perform() ends here (result's outcome and error filled).
   std::optional<StoredToken> buy(const Exchange& exchange, PerformResult& result);
-  // The pay step of buy(), once begin_purchase() succeeded.
+  // The purchase logic every protocol shares: plans the purchase `challenges` (the values of
+  // WWW-Authenticate) ask for at `url` (whose path is `path`), journals it, pays and stores
+  // the token. Fills result (token on success; outcome and error otherwise).
+  void purchase(const std::string& url, std::string_view path,
+                const std::vector<std::string_view>& challenges, PurchaseResult& result);
+  // The pay step of purchase(), once begin_purchase() succeeded.
   std::optional<StoredToken> pay(const PendingPurchase& pending, const std::string& url,
-                                 PerformResult& result);
+                                 PurchaseResult& result);
 
   // What the wallet says of a pending purchase, applied to the store.
   Result<Settlement> settle(const PendingPurchase& pending);

@@ -1,11 +1,12 @@
-// PayingClient::buy and pay: from a 402 to a stored token, journalled before paying.
+// PayingClient::buy, purchase and pay: from a challenge (a 402, or another protocol's) to a
+// stored token, journalled before paying; token_for, the token to send.
 #include "client/session/paying_client.hpp"
 #include "l402/encoding.hpp"
 
 namespace l402::client {
 namespace {
 
-void stop(PerformResult& result, PerformOutcome outcome, Error error) {
+void stop(PurchaseResult& result, PerformOutcome outcome, Error error) {
   result.outcome = outcome;
   result.error = std::move(error);
 }
@@ -17,31 +18,75 @@ std::string short_hash(const Hash256& hash) { return hex::encode(hash).substr(0,
 }  // namespace
 
 std::optional<StoredToken> PayingClient::buy(const Exchange& exchange, PerformResult& result) {
-  const std::string& url = exchange.url.url;
-  const std::vector<std::string_view> values = exchange.head.values("WWW-Authenticate");
+  PurchaseResult purchased;
+  purchase(exchange.url.url, exchange.url.path, exchange.head.values("WWW-Authenticate"),
+           purchased);
+  result.refusal = purchased.refusal;
+  result.purchase = std::move(purchased.purchase);
+  result.payment_time += purchased.payment_time;
+  if (purchased.token.has_value()) return std::move(purchased.token);
+  result.outcome = purchased.outcome;
+  result.error = std::move(purchased.error);
+  return std::nullopt;
+}
+
+PurchaseResult PayingClient::buy(std::string_view url,
+                                 const std::vector<std::string_view>& www_authenticate,
+                                 std::optional<std::string_view> stale_token_id) {
+  PurchaseResult result;
+  Result<RecoveryReport> recovered = recover_pending();
+  if (!recovered.ok()) {
+    stop(result, PerformOutcome::kStoreError, recovered.error());
+    return result;
+  }
+  Result<ParsedUrl> parsed = parse_url(url);
+  if (!parsed.ok()) {
+    stop(result, PerformOutcome::kHttpError, parsed.error());
+    return result;
+  }
+  if (stale_token_id.has_value()) {
+    // Answered with a fresh challenge: expired or revoked. Never sent again.
+    Result<void> marked = store_->mark_stale(*stale_token_id);
+    if (!marked.ok() && marked.error().code() != ErrorCode::kNotFound) {
+      stop(result, PerformOutcome::kStoreError, marked.error());
+      return result;
+    }
+  }
+  purchase(parsed->url, parsed->path, www_authenticate, result);
+  return result;
+}
+
+Result<std::optional<StoredToken>> PayingClient::token_for(std::string_view url) {
+  L402_ASSIGN_OR_RETURN(ParsedUrl parsed, parse_url(url));
+  L402_ASSIGN_OR_RETURN(std::string origin, canonical_origin(parsed.url));
+  return best_token(*store_, origin, parsed.path, now());
+}
+
+void PayingClient::purchase(const std::string& url, std::string_view path,
+                            const std::vector<std::string_view>& values, PurchaseResult& result) {
   Result<std::vector<Challenge>> challenges = parse_challenges(values);
   if (!challenges.ok()) {
     result.refusal = Refusal::kBadChallenge;
     stop(result, PerformOutcome::kBadChallenge,
          challenges.error().with_context("unreadable challenge from " + url));
     emit(progress_event(ProgressKind::kRefused, url, {}, Msat(), Msat(), result.error->message()));
-    return std::nullopt;
+    return;
   }
   Result<std::string> origin = canonical_origin(url);
   if (!origin.ok()) {
     stop(result, PerformOutcome::kHttpError, origin.error());
-    return std::nullopt;
+    return;
   }
   Result<Network> network = wallet_network();
   if (!network.ok()) {
     stop(result, PerformOutcome::kPaymentFailed, network.error());
-    return std::nullopt;
+    return;
   }
   const std::int64_t at = now();
   Result<SpentToday> spent = store_->spent_today(origin_host(*origin), at);
   if (!spent.ok()) {
     stop(result, PerformOutcome::kStoreError, spent.error());
-    return std::nullopt;
+    return;
   }
   const PurchaseDecision decision =
       plan_purchase(*challenges, *network, at, options_.budget, *spent);
@@ -55,7 +100,7 @@ std::optional<StoredToken> PayingClient::buy(const Exchange& exchange, PerformRe
                std::string(refusal_name(refusal.reason)) + ": " + refusal.message));
     emit(progress_event(ProgressKind::kChallenged, url));
     emit(progress_event(ProgressKind::kRefused, url, {}, Msat(), Msat(), refusal.message));
-    return std::nullopt;
+    return;
   }
   const PurchasePlan& plan = decision.plan();
   PurchaseInfo& info = result.purchase.emplace();
@@ -70,13 +115,13 @@ std::optional<StoredToken> PayingClient::buy(const Exchange& exchange, PerformRe
     result.outcome = PerformOutcome::kDryRun;
     emit(progress_event(ProgressKind::kWouldPay, url, plan.service, plan.amount, plan.max_fee,
                         "dry run: not paying"));
-    return std::nullopt;
+    return;
   }
 
   Result<std::vector<PendingPurchase>> pending = store_->pending_purchases();
   if (!pending.ok()) {
     stop(result, PerformOutcome::kStoreError, pending.error());
-    return std::nullopt;
+    return;
   }
   for (const PendingPurchase& earlier : *pending) {
     if (earlier.origin != *origin) continue;
@@ -85,9 +130,9 @@ std::optional<StoredToken> PayingClient::buy(const Exchange& exchange, PerformRe
          Error(ErrorCode::kFailedPrecondition,
                "a payment to " + *origin + " (payment hash " + short_hash(earlier.payment_hash) +
                    "...) is still in flight; not paying again until the wallet settles it"));
-    return std::nullopt;
+    return;
   }
-  const PendingPurchase record = make_pending_purchase(plan, *origin, exchange.url.path, at);
+  const PendingPurchase record = make_pending_purchase(plan, *origin, path, at);
   Result<void> begun = store_->begin_purchase(record);
   if (!begun.ok()) {
     if (begun.error().code() == ErrorCode::kAlreadyExists) {
@@ -97,13 +142,13 @@ std::optional<StoredToken> PayingClient::buy(const Exchange& exchange, PerformRe
     } else {
       stop(result, PerformOutcome::kStoreError, begun.error());
     }
-    return std::nullopt;
+    return;
   }
-  return pay(record, url, result);
+  result.token = pay(record, url, result);
 }
 
 std::optional<StoredToken> PayingClient::pay(const PendingPurchase& pending, const std::string& url,
-                                             PerformResult& result) {
+                                             PurchaseResult& result) {
   emit(
       progress_event(ProgressKind::kPaying, url, pending.service, pending.amount, pending.max_fee));
   const auto started = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "client/http/url.hpp"
 #include "l402/client_store.hpp"
@@ -16,6 +17,11 @@ namespace l402::client {
 
 // "L402 <macaroon base64>:<preimage hex>": the credential of a stored token. Holds a secret.
 std::string authorization_for(const StoredToken& token);
+
+// The best token held for `origin` (canonical) and a request to `path`, by select_token(), or
+// nullopt. Errors: the store's.
+Result<std::optional<StoredToken>> best_token(ClientStore& store, std::string_view origin,
+                                              std::string_view path, std::int64_t now);
 
 class TokenChooser {
  public:

@@ -3,6 +3,7 @@
 find_package(Boost 1.74 REQUIRED)
 find_package(Threads REQUIRED)
 set(l402_client_session_tests
+  buy_test.cpp
   perform_test.cpp
   recovery_test.cpp
 )
