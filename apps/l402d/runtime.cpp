@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gateway/admin/admin_server.hpp"
+#include "gateway/grpc/grpc_proxy.hpp"
 #include "gateway/observe/log.hpp"
 #include "gateway/observe/metrics.hpp"
 #include "gateway/policy/auth_request.hpp"
@@ -121,7 +122,27 @@ struct Runtime::Parts {
   // Listeners with role auth_request: the same handler, answering a front proxy's subrequests.
   std::unique_ptr<gateway::AuthRequestHandler> auth_handler;
   std::unique_ptr<gateway::AdminServer> admin;
-  std::unique_ptr<gateway::ProxyServer> proxy;
+  std::unique_ptr<gateway::ProxyServer> proxy;  // null when every listener has role grpc
+  std::unique_ptr<gateway::GrpcProxy> grpc;     // null when no listener has role grpc
+
+  // The bound port of each configured listener, in the configuration's order (HTTP listeners
+  // are the ProxyServer's, gRPC ones the GrpcProxy's).
+  std::vector<std::uint16_t> listener_ports(const GatewayConfig& running) const {
+    const std::vector<std::uint16_t> http = proxy ? proxy->ports() : std::vector<std::uint16_t>();
+    const std::vector<std::uint16_t> grpc_ports =
+        grpc ? grpc->ports() : std::vector<std::uint16_t>();
+    std::vector<std::uint16_t> out;
+    std::size_t next_http = 0;
+    std::size_t next_grpc = 0;
+    for (const gateway::ListenerConfig& listener : running.listeners) {
+      const bool is_grpc = listener.role == gateway::ListenerRole::kGrpc;
+      const auto& from = is_grpc ? grpc_ports : http;
+      std::size_t& next = is_grpc ? next_grpc : next_http;
+      out.push_back(next < from.size() ? from[next] : 0);
+      ++next;
+    }
+    return out;
+  }
 
   // Writes paid requests to the ledger about once a second and prunes old rows hourly.
   std::thread housekeeper;
@@ -202,13 +223,24 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
   }
 
   gateway::ProxyOptions proxy_options;
-  proxy_options.listeners = shared_config->listeners;
+  gateway::GrpcProxyOptions grpc_options;
+  for (const gateway::ListenerConfig& listener : shared_config->listeners) {
+    (listener.role == gateway::ListenerRole::kGrpc ? grpc_options.listeners
+                                                   : proxy_options.listeners)
+        .push_back(listener);
+  }
   proxy_options.data_dir = shared_config->data_dir;
+  grpc_options.data_dir = shared_config->data_dir;
+  grpc_options.services = shared_config->services;
   parts->auth_handler = std::make_unique<gateway::AuthRequestHandler>(*parts->handler);
   proxy_options.auth_handler = parts->auth_handler.get();
-  {
+  if (!proxy_options.listeners.empty()) {
     L402_ASSIGN_OR_RETURN(parts->proxy, gateway::ProxyServer::start(proxy_options, *parts->handler,
                                                                     parts->metrics, logger));
+  }
+  if (!grpc_options.listeners.empty()) {
+    L402_ASSIGN_OR_RETURN(parts->grpc, gateway::GrpcProxy::start(grpc_options, *parts->handler,
+                                                                 parts->metrics, logger));
   }
 
   // From here on the running configuration names the ports actually bound (a listener on port
@@ -216,7 +248,7 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
   parts->configured_listeners = shared_config->listeners;
   {
     auto bound = std::make_shared<GatewayConfig>(*shared_config);
-    const std::vector<std::uint16_t> ports = parts->proxy->ports();
+    const std::vector<std::uint16_t> ports = parts->listener_ports(*shared_config);
     for (std::size_t i = 0; i < ports.size() && i < bound->listeners.size(); ++i) {
       bound->listeners[i].port = ports[i];
     }
@@ -237,11 +269,11 @@ std::string Runtime::ready_line() const {
   nlohmann::ordered_json ready;
   ready["event"] = "ready";
   nlohmann::ordered_json listeners = nlohmann::ordered_json::array();
-  const std::vector<std::uint16_t> ports = parts_->proxy->ports();
+  const std::vector<std::uint16_t> ports = parts_->listener_ports(*config);
   for (std::size_t i = 0; i < ports.size() && i < config->listeners.size(); ++i) {
     const auto& listener = config->listeners[i];
-    listeners.push_back(std::string(listener.tls.enabled ? "https://" : "http://") +
-                        host_for_url(listener.host) + ":" + std::to_string(ports[i]));
+    listeners.push_back(gateway::listener_scheme(listener) + "://" + host_for_url(listener.host) +
+                        ":" + std::to_string(ports[i]));
   }
   ready["listeners"] = listeners;
   if (parts_->admin) {
@@ -268,8 +300,12 @@ std::string Runtime::ready_line() const {
       ready["lightning"] = "cln";
       break;
   }
-  if (const auto cert = parts_->proxy->self_signed_cert_path(); !cert.empty()) {
+  if (const auto cert =
+          parts_->proxy ? parts_->proxy->self_signed_cert_path() : std::filesystem::path();
+      !cert.empty()) {
     ready["tls_cert"] = cert.string();
+  } else if (parts_->grpc && !parts_->grpc->self_signed_cert_path().empty()) {
+    ready["tls_cert"] = parts_->grpc->self_signed_cert_path().string();
   }
   return ready.dump();
 }
@@ -277,10 +313,9 @@ std::string Runtime::ready_line() const {
 std::string Runtime::guidance() const {
   const auto config = parts_->config.load();
   std::ostringstream out;
-  const std::vector<std::uint16_t> ports = parts_->proxy->ports();
+  const std::vector<std::uint16_t> ports = parts_->listener_ports(*config);
   for (std::size_t i = 0; i < ports.size() && i < config->listeners.size(); ++i) {
-    out << "l402d: gateway listening on "
-        << (config->listeners[i].tls.enabled ? "https://" : "http://")
+    out << "l402d: gateway listening on " << gateway::listener_scheme(config->listeners[i]) << "://"
         << host_for_url(config->listeners[i].host) << ':' << ports[i] << '\n';
   }
   for (const auto& service : config->services) {
@@ -359,10 +394,20 @@ void Runtime::reload() {
 }
 
 void Runtime::shut_down() {
-  if (!parts_ || !parts_->proxy) return;
+  if (!parts_ || !parts_->handler) return;
   const auto config = parts_->config.load();
-  const std::size_t cut = parts_->proxy->drain(config->drain_timeout);
-  parts_->logger->info("listeners drained", {{"requests_cut", static_cast<std::uint64_t>(cut)}});
+  // Both kinds of listener drain at once, each within drain_timeout.
+  std::size_t grpc_cut = 0;
+  std::thread grpc_drain;
+  if (parts_->grpc) {
+    grpc_drain = std::thread([&] { grpc_cut = parts_->grpc->drain(config->drain_timeout); });
+  }
+  const std::size_t cut = parts_->proxy ? parts_->proxy->drain(config->drain_timeout) : 0;
+  if (grpc_drain.joinable()) grpc_drain.join();
+  parts_->logger->info("listeners drained",
+                       {{"requests_cut", static_cast<std::uint64_t>(cut)},
+                        {"grpc_calls_cut", static_cast<std::uint64_t>(grpc_cut)}});
+  parts_->grpc.reset();
   parts_->proxy.reset();
   if (parts_->admin) {
     parts_->admin->stop();

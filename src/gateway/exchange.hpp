@@ -34,6 +34,7 @@ struct RequestHead {
   std::string peer_address;   // the TCP peer's IP, e.g. "127.0.0.1" or "::1"
   bool tls = false;           // arrived over TLS
   bool has_body = false;      // Content-Length > 0 or chunked
+  bool grpc = false;          // a gRPC call (target "/package.Service/Method"): gRPC services only
   std::optional<std::uint64_t> content_length;
 };
 

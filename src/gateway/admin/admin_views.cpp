@@ -97,7 +97,7 @@ Json info_json(const GatewayConfig& config, const InfoFacts& facts) {
   Json listeners = Json::array();
   for (const ListenerConfig& listener : config.listeners) {
     listeners.push_back(
-        origin_of(listener.tls.enabled ? "https" : "http", listener.host, listener.port));
+        origin_of(listener_scheme(listener), listener.host, listener.port));
   }
   Json lightning{{"kind", lightning_kind_name(config.lightning.kind)}};
   if (facts.node) {

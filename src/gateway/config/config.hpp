@@ -28,10 +28,12 @@
 namespace l402::gateway {
 
 struct UpstreamConfig {
-  std::string scheme = "http";  // "http" or "https"
+  // "http" or "https"; "grpc" (HTTP/2 without TLS) or "grpcs" for gRPC services, which only
+  // gRPC listeners serve.
+  std::string scheme = "http";
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  // https only: the CA bundle the upstream's certificate must chain to; empty means the
+  // https and grpcs: the CA bundle the upstream's certificate must chain to; empty means the
   // system's roots. verify_tls=false accepts any certificate (development only).
   std::filesystem::path ca_file;
   bool verify_tls = true;
@@ -41,6 +43,8 @@ struct UpstreamConfig {
 
   // "http://127.0.0.1:8080": identifies a connection pool.
   std::string origin() const;
+  bool grpc() const { return scheme == "grpc" || scheme == "grpcs"; }
+  bool tls() const { return scheme == "https" || scheme == "grpcs"; }
 };
 
 enum class AuthMode {
@@ -97,10 +101,11 @@ struct TlsListenerConfig {
   bool self_signed = false;
 };
 
-// What a listener serves: the reverse proxy, or decisions for a front proxy's auth_request /
-// forward_auth subrequests (the original request described in X-Original-* / X-Forwarded-*
-// fields; 200 to let it through, 401/402 with the challenge otherwise).
-enum class ListenerRole { kProxy, kAuthRequest };
+// What a listener serves: the reverse proxy (HTTP/1.1 services), decisions for a front proxy's
+// auth_request / forward_auth subrequests (the original request described in X-Original-* /
+// X-Forwarded-* fields; 200 to let it through, 401/402 with the challenge otherwise), or gRPC
+// (HTTP/2, gRPC services).
+enum class ListenerRole { kProxy, kAuthRequest, kGrpc };
 
 // Whether each connection starts with a PROXY protocol header (HAProxy's, v1 text or v2
 // binary) naming the real client. When on, a connection without a valid one is closed.
@@ -121,6 +126,12 @@ struct ListenerConfig {
   std::size_t max_header_bytes = 16 * 1024;  // request line + fields; beyond: 431
   int line = 0;
 };
+
+// "http", "https", "grpc" or "grpcs": how clients reach the listener.
+inline std::string listener_scheme(const ListenerConfig& listener) {
+  if (listener.role == ListenerRole::kGrpc) return listener.tls.enabled ? "grpcs" : "grpc";
+  return listener.tls.enabled ? "https" : "http";
+}
 
 enum class LightningKind { kDevnet, kLnd, kCln };
 

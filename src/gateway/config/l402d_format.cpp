@@ -39,8 +39,10 @@ void read_listener_role(ConfigReader& reader, const YAML::Node& node, const std:
     listener.role = ListenerRole::kProxy;
   } else if (*name == "auth_request") {
     listener.role = ListenerRole::kAuthRequest;
+  } else if (*name == "grpc") {
+    listener.role = ListenerRole::kGrpc;
   } else {
-    reader.error(role, what + ".role must be proxy or auth_request, not '" + *name + "'");
+    reader.error(role, what + ".role must be proxy, auth_request or grpc, not '" + *name + "'");
   }
 }
 
@@ -87,6 +89,12 @@ void read_listener(ConfigReader& reader, const YAML::Node& node, const std::stri
   }
   read_listener_role(reader, node, what, listener);
   read_listener_proxy_protocol(reader, node, what, listener);
+  if (listener.role == ListenerRole::kGrpc) {
+    // gRPC C++ owns these connections: no PROXY header reading, no HTTP/1.1 body or upgrades.
+    for (const char* key : {"proxy_protocol", "body_timeout", "upgrade_idle_timeout"}) {
+      if (node[key].IsDefined()) reader.error(node[key], what + "." + key + " does not apply to a gRPC listener");
+    }
+  }
   const auto duration = [&](const YAML::Node& n, const std::string& w) {
     return reader.duration(n, w);
   };

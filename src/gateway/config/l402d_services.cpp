@@ -284,10 +284,10 @@ void read_service(ConfigReader& reader, const YAML::Node& node, const std::strin
   } else {
     read_upstream(reader, upstream, label + ".upstream", service.upstream);
   }
-  const bool https = service.upstream.scheme == "https";
+  const bool https = service.upstream.tls();
   for (const char* key : {"upstream_ca", "upstream_verify_tls"}) {
     if (node[key].IsDefined() && !https) {
-      reader.error(node[key], label + "." + key + " applies to https upstreams only");
+      reader.error(node[key], label + "." + key + " applies to https and grpcs upstreams only");
     }
   }
   if (https) {

@@ -317,8 +317,16 @@ Parsed<UpstreamUrl> parse_upstream_url(std::string_view text) {
     out.scheme = "https";
     default_port = 443;
     text.remove_prefix(8);
+  } else if (text.size() >= 7 && equals_ignoring_case(text.substr(0, 7), "grpc://")) {
+    out.scheme = "grpc";
+    default_port = 80;
+    text.remove_prefix(7);
+  } else if (text.size() >= 8 && equals_ignoring_case(text.substr(0, 8), "grpcs://")) {
+    out.scheme = "grpcs";
+    default_port = 443;
+    text.remove_prefix(8);
   } else {
-    return std::string("must start with http:// or https://");
+    return std::string("must start with http://, https://, grpc:// or grpcs://");
   }
   const std::size_t slash = text.find('/');
   if (slash != std::string_view::npos) {

@@ -105,8 +105,7 @@ std::string upstream_authority(const UpstreamConfig& upstream) {
   std::string out = upstream.host.find(':') != std::string::npos && !upstream.host.starts_with('[')
                         ? "[" + upstream.host + "]"
                         : upstream.host;
-  const bool default_port = (upstream.scheme == "http" && upstream.port == 80) ||
-                            (upstream.scheme == "https" && upstream.port == 443);
+  const bool default_port = upstream.port == (upstream.tls() ? 443 : 80);
   if (!default_port) out += ":" + std::to_string(upstream.port);
   return out;
 }
@@ -130,6 +129,7 @@ ForwardPlan make_forward_plan(const ServiceConfig& service, const RequestHead& h
   if (paid != nullptr) {
     add_removal(plan.remove_fields, "Macaroon");
     add_removal(plan.remove_fields, "Grpc-Metadata-Macaroon");
+    add_removal(plan.remove_fields, "Token");  // the gRPC form of the 2026 spec
   }
 
   std::vector<Field>& set = plan.set_fields;

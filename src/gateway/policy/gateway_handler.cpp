@@ -274,7 +274,8 @@ void GatewayHandler::handle(const RequestHead& head, std::function<void(Decision
   request.snapshot = impl_->current();
   const std::string_view raw_path = path_of(head.target);
   request.path = normalize_path(raw_path);
-  request.route = request.snapshot->router.match(host_without_port(head.host), request.path);
+  request.route = request.snapshot->router.match(host_without_port(head.host), request.path,
+                                                     head.grpc);
   if (request.route == nullptr) {
     request.outcome.outcome = "not_found";
     request.outcome.client_address =

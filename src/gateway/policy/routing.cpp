@@ -97,8 +97,9 @@ Result<Router> Router::compile(const GatewayConfig& config) {
   return router;
 }
 
-const Route* Router::match(std::string_view host, std::string_view path) const {
+const Route* Router::match(std::string_view host, std::string_view path, bool grpc) const {
   for (const Route& route : routes_) {
+    if (route.service->upstream.grpc() != grpc) continue;
     if (route.host.matches(host) && route.path.matches(path)) return &route;
   }
   return nullptr;

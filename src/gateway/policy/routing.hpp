@@ -60,8 +60,9 @@ class Router {
   static Result<Router> compile(const GatewayConfig& config);
 
   // `host` without its port and lower-cased, `path` without the query (request_path.hpp).
-  // nullptr when no service matches.
-  const Route* match(std::string_view host, std::string_view path) const;
+  // A gRPC call matches only gRPC services (grpc:// and grpcs:// upstreams), any other request
+  // only the others. nullptr when no service matches.
+  const Route* match(std::string_view host, std::string_view path, bool grpc = false) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -35,6 +35,8 @@ struct GatewaySetup {
   // Lines indented by four spaces, added to the plain listener.
   std::string listener_options = "    header_timeout: 1s\n    max_header_bytes: 8KiB\n";
   bool tls_listener = false;  // a second listener, with a self-signed certificate
+  bool grpc_listener = false;      // a gRPC listener (h2c)
+  bool grpc_tls_listener = false;  // a gRPC listener with a self-signed certificate
   // The `lightning:` block's contents (indented by two spaces); the default is devnet.
   std::string lightning = "  backend: devnet\n  timeout: 3s\n  devnet: {listen: 127.0.0.1:0}\n";
   std::string services;  // the `services:` list, as YAML

@@ -372,7 +372,7 @@ TEST(ParseConfig, BadScalarNotationsAreErrors) {
   EXPECT_TRUE(HasErrorOnLine(load, "drain_timeout has an unknown unit", 1));
   EXPECT_TRUE(HasErrorOnLine(load, "listen[0].address is not an address", 3));
   EXPECT_TRUE(HasErrorOnLine(load, "listen[0].max_header_bytes has an unknown unit", 4));
-  EXPECT_TRUE(HasErrorOnLine(load, "upstream must start with http:// or https://", 7));
+  EXPECT_TRUE(HasErrorOnLine(load, "upstream must start with http://, https://, grpc:// or grpcs://", 7));
   EXPECT_TRUE(HasErrorOnLine(load, "price has an unknown unit", 8));
   EXPECT_TRUE(HasErrorOnLine(load, "max_body is not a size", 9));
   EXPECT_TRUE(HasErrorOnLine(load, "timeout must not be negative", 10));
@@ -416,8 +416,54 @@ TEST(ParseConfig, HttpsOnlyKeysOnHttpUpstreamsAreErrors) {
       "    upstream: http://127.0.0.1:1\n"
       "    upstream_ca: /ca.pem\n"
       "    upstream_verify_tls: false\n");
-  EXPECT_TRUE(HasErrorOnLine(load, "upstream_ca applies to https upstreams only", 4));
-  EXPECT_TRUE(HasErrorOnLine(load, "upstream_verify_tls applies to https upstreams only", 5));
+  EXPECT_TRUE(HasErrorOnLine(load, "upstream_ca applies to https and grpcs upstreams only", 4));
+  EXPECT_TRUE(
+      HasErrorOnLine(load, "upstream_verify_tls applies to https and grpcs upstreams only", 5));
+}
+
+TEST(ParseConfig, GrpcListenersAndGrpcUpstreams) {
+  const ConfigLoad load = parse(
+      "listen:\n"
+      "  - address: 127.0.0.1:8402\n"
+      "  - address: 127.0.0.1:8443\n"
+      "    role: grpc\n"
+      "    tls: {self_signed: true}\n"
+      "services:\n"
+      "  - name: plain\n"
+      "    upstream: grpc://127.0.0.1:50051\n"
+      "  - name: secure\n"
+      "    upstream: grpcs://backend.internal\n"
+      "    upstream_ca: /ca.pem\n");
+  ASSERT_TRUE(load.config) << test::describe_errors(load);
+  const GatewayConfig& config = *load.config;
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_EQ(config.listeners[0].role, ListenerRole::kProxy);
+  EXPECT_EQ(config.listeners[1].role, ListenerRole::kGrpc);
+  EXPECT_EQ(listener_scheme(config.listeners[0]), "http");
+  EXPECT_EQ(listener_scheme(config.listeners[1]), "grpcs");
+  ASSERT_EQ(config.services.size(), 2u);
+  EXPECT_EQ(config.services[0].upstream.scheme, "grpc");
+  EXPECT_EQ(config.services[0].upstream.port, 50051);
+  EXPECT_TRUE(config.services[0].upstream.grpc());
+  EXPECT_FALSE(config.services[0].upstream.tls());
+  EXPECT_EQ(config.services[1].upstream.scheme, "grpcs");
+  EXPECT_EQ(config.services[1].upstream.port, 443);
+  EXPECT_TRUE(config.services[1].upstream.tls());
+  EXPECT_EQ(config.services[1].upstream.ca_file, "/ca.pem");
+}
+
+TEST(ParseConfig, HttpOnlyListenerKeysOnGrpcListenersAreErrors) {
+  const ConfigLoad load = parse(
+      "listen:\n"
+      "  - address: 127.0.0.1:8443\n"
+      "    role: grpc\n"
+      "    proxy_protocol: v1\n"
+      "    body_timeout: 5s\n"
+      "  - address: 127.0.0.1:8444\n"
+      "    role: http2\n");
+  EXPECT_TRUE(HasErrorOnLine(load, "proxy_protocol does not apply to a gRPC listener", 4));
+  EXPECT_TRUE(HasErrorOnLine(load, "body_timeout does not apply to a gRPC listener", 5));
+  EXPECT_TRUE(HasErrorOnLine(load, "role must be proxy, auth_request or grpc, not 'http2'", 7));
 }
 
 TEST(ParseConfig, BackendsNeedTheirRequiredKeys) {

@@ -116,6 +116,9 @@ TEST(ParseUpstreamUrl, ReadsSchemeHostAndDefaultPorts) {
   EXPECT_EQ(c.address.host, "::1");
   EXPECT_EQ(c.address.port, 9443);
   EXPECT_EQ(value(parse_upstream_url("http://[::1]")).address.port, 80);
+  EXPECT_EQ(value(parse_upstream_url("grpc://127.0.0.1:50051")).scheme, "grpc");
+  EXPECT_EQ(value(parse_upstream_url("GRPCS://h")).scheme, "grpcs");
+  EXPECT_EQ(value(parse_upstream_url("grpcs://h")).address.port, 443);
 }
 
 TEST(ParseUpstreamUrl, RejectsOtherSchemesPathsCredentialsAndPortZero) {

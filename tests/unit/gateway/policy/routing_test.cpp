@@ -28,6 +28,22 @@ TEST(Router, FirstMatchingServiceWins) {
   EXPECT_EQ(router.match("a.example", "/y")->service->name, "c");
 }
 
+TEST(Router, GrpcCallsMatchOnlyGrpcServicesAndHttpRequestsOnlyTheOthers) {
+  GatewayConfig config;
+  ServiceConfig grpc = service("grpc", ".*", "/l402\\.testing\\.Echo/.*");
+  grpc.upstream.scheme = "grpc";
+  ServiceConfig grpcs = service("grpcs", ".*", ".*");
+  grpcs.upstream.scheme = "grpcs";
+  config.services = {grpc, service("http", ".*", ".*"), grpcs};
+  ASSERT_OK_AND_ASSIGN(const Router router, Router::compile(config));
+  EXPECT_EQ(router.match("h", "/l402.testing.Echo/Say", /*grpc=*/true)->service->name, "grpc");
+  EXPECT_EQ(router.match("h", "/other.Service/Call", /*grpc=*/true)->service->name, "grpcs");
+  EXPECT_EQ(router.match("h", "/l402.testing.Echo/Say", /*grpc=*/false)->service->name, "http");
+  config.services = {grpc};
+  ASSERT_OK_AND_ASSIGN(const Router only_grpc, Router::compile(config));
+  EXPECT_EQ(only_grpc.match("h", "/l402.testing.Echo/Say", /*grpc=*/false), nullptr);
+}
+
 TEST(Router, PatternsAreAnchored) {
   GatewayConfig config;
   config.services = {service("a", "example\\.com", "/api/.*")};
