@@ -374,7 +374,14 @@ TEST_F(GrpcGatewayTest, CallsAreCountedInTheMetricsAndTheAccessLog) {
   (void)call(*channel(), kSay, {echo_request("x")});
   const HttpResponse metrics = http_get(gateway().admin_url() + "/metrics");
   EXPECT_NE(metrics.body.find("l402d_challenges_total{service=\"say\"}"), std::string::npos);
-  EXPECT_NE(gateway().log_tail(20000).find("/l402.testing.Echo/Say"), std::string::npos);
+  // The access log line is written once the call is over on l402d's side, which may be just
+  // after the client has its status.
+  bool logged = false;
+  for (int i = 0; i < 100 && !logged; ++i) {
+    logged = gateway().log_tail(20000).find("path=/l402.testing.Echo/Say") != std::string::npos;
+    if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(logged) << gateway().log_tail();
 }
 
 }  // namespace
