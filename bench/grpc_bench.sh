@@ -5,10 +5,12 @@
 #   (2) through an h2c gRPC listener of l402d, with a paid credential in the `authorization`
 #       metadata (L402 <macaroon>:<preimage>, bought from l402d's devnet with `l402 pay`);
 #   (3) through l402d without one: every call ends INTERNAL "payment required" with a fresh
-#       challenge (an invoice and a macaroon) in its www-authenticate metadata.
+#       challenge (an invoice and a macaroon) in its www-authenticate metadata;
+#   (4) through nginx's grpc_pass to the same upstream (h2c, no payment): the baseline of a
+#       plain gRPC proxy on the same cores.
 # Prints calls/s, p50, p90 and p99 of each, the CPU time the echo upstream and l402d spent per
 # call (from /proc: on a busy machine it moves less than the rates), the ratio (2)/(1) and the
-# challenge rate; a run with calls that ended otherwise than expected (OK; INTERNAL in (3)) is
+# challenge rate, and (2)/(4); a run with calls that ended otherwise than expected (OK; INTERNAL in (3)) is
 # marked FAILED and makes the script exit 1. Builds nothing: it runs binaries already built (grpc_load needs
 # -DL402_BUILD_BENCHMARKS=ON). Without l402d, runs (1) only. Everything it starts runs as the
 # current user on 127.0.0.1 in a temporary directory, and is stopped on exit.
@@ -20,7 +22,8 @@
 #   environment:  WARMUP_SECONDS (2, unmeasured calls before each run), CHANNELS (4, HTTP/2
 #                 connections of grpc_load), PAYLOAD_BYTES (0), ROUNDS (1; more repeat the
 #                 runs, interleaved, and add the medians), and binaries elsewhere: GRPC_ECHO,
-#                 GRPC_LOAD, L402D, L402_CLI
+#                 GRPC_LOAD, L402D, L402_CLI, NGINX (default: nginx on the PATH or
+#                 /usr/sbin/nginx; without it, run (4) is skipped)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +38,7 @@ grpc_echo=${GRPC_ECHO:-${build}/bin/l402-grpc-echo}
 grpc_load=${GRPC_LOAD:-${build}/bin/grpc_load}
 l402d=${L402D:-${build}/bin/l402d}
 l402_cli=${L402_CLI:-${build}/bin/l402}
+nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 die() { echo "grpc_bench: $*" >&2; exit 1; }
 [[ -x "${grpc_echo}" ]] || die "no ${grpc_echo} (build the l402-grpc-echo target)"
@@ -55,6 +59,65 @@ upstream_pid=$!
 l402d_pid=""
 upstream=$(wait_for_line "${work}/upstream.ready" 10 | json listening) ||
   die "the echo upstream did not start: $(cat "${work}/upstream.log")"
+
+# ---- nginx's grpc_pass to the upstream, with a prefix, pid file and logs of its own
+
+nginx_target=""
+if [[ -x "${nginx}" ]]; then
+  mkdir -p "${work}/nginx/logs"
+  user_line=""
+  # As root, nginx would hand its workers to `nobody`; keep them as the current user.
+  [[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
+  # nginx cannot report an ephemeral port: take a port below the ephemeral range that nobody
+  # listens on, and take another if nginx still cannot bind it.
+  for _ in $(seq 5); do
+    nginx_port=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/${nginx_port}") 2>/dev/null && continue
+    cat >"${work}/nginx/nginx.conf" <<CONF
+${user_line}
+daemon off;
+worker_processes auto;
+pid ${work}/nginx/nginx.pid;
+error_log ${work}/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${work}/nginx/client_body;
+  proxy_temp_path ${work}/nginx/proxy;
+  fastcgi_temp_path ${work}/nginx/fastcgi;
+  uwsgi_temp_path ${work}/nginx/uwsgi;
+  scgi_temp_path ${work}/nginx/scgi;
+  upstream echo {
+    server ${upstream};
+    keepalive 128;
+  }
+  server {
+    listen 127.0.0.1:${nginx_port} http2;
+    location / { grpc_pass grpc://echo; }
+  }
+}
+CONF
+    "${nginx}" -p "${work}/nginx" -c "${work}/nginx/nginx.conf" \
+      -e "${work}/nginx/logs/error.log" &
+    nginx_pid=$!
+    for _ in $(seq 50); do
+      kill -0 "${nginx_pid}" 2>/dev/null || break
+      answer=$(timeout 5 "${grpc_load}" --target "127.0.0.1:${nginx_port}" --challenge || true)
+      if [[ $(json status_name <<<"${answer}") == OK ]]; then
+        nginx_target="127.0.0.1:${nginx_port}"
+        break
+      fi
+      sleep 0.1
+    done
+    [[ -n "${nginx_target}" ]] && { pids+=("${nginx_pid}"); break; }
+    kill "${nginx_pid}" 2>/dev/null || true
+    wait "${nginx_pid}" 2>/dev/null || true
+  done
+  [[ -n "${nginx_target}" ]] ||
+    echo "grpc_bench: nginx did not start: run (4) skipped: $(cat "${work}/nginx/logs/error.log")" >&2
+else
+  echo "grpc_bench: no nginx: run (4) skipped" >&2
+fi
 
 # ---- l402d with a gRPC listener, and a credential paid through its devnet with `l402 pay`
 
@@ -160,6 +223,7 @@ for round in $(seq "${rounds}"); do
     run l402d_paid "${gateway}" 0 "${authorization}"
     run l402d_unpaid "${gateway}" 13
   fi
+  [[ -n "${nginx_target}" ]] && run nginx "${nginx_target}" 0
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -185,6 +249,7 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per
     label["upstream"] = "(1) echo upstream directly"
     label["l402d_paid"] = "(2) l402d -> upstream, paid"
     label["l402d_unpaid"] = "(3) l402d, unpaid: challenges"
+    label["nginx"] = "(4) nginx grpc_pass -> upstream"
     row("run", "round", "calls/s", "p50 ms", "p90 ms", "p99 ms", "echo CPU", "l402d CPU",
         "calls ok", "failed", "failures by status")
     row("", "", "", "", "", "", "us/call", "us/call", "", "", "")
@@ -196,7 +261,7 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per
     p90s[$1] = p90s[$1] " " $5
     p99s[$1] = p99s[$1] " " $6
     upstream_cpus[$1] = upstream_cpus[$1] " " per_call($10, $7)
-    l402d_cpu = $1 == "upstream" ? "-" : per_call($11, $7)
+    l402d_cpu = ($1 == "upstream" || $1 == "nginx") ? "-" : per_call($11, $7)
     l402d_cpus[$1] = l402d_cpus[$1] " " l402d_cpu
     row(label[$1], $2, sprintf("%.0f", $3), $4, $5, $6, per_call($10, $7), l402d_cpu, $7,
         $8 == 0 ? "0" : $8 " FAILED", $9)
@@ -209,7 +274,8 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per
         name = order[i]
         row(label[name], "", sprintf("%.0f", rate[name]), sprintf("%.3f", median(p50s[name])),
             sprintf("%.3f", median(p90s[name])), sprintf("%.3f", median(p99s[name])),
-            median(upstream_cpus[name]), name == "upstream" ? "-" : median(l402d_cpus[name]), "",
+            median(upstream_cpus[name]),
+            (name == "upstream" || name == "nginx") ? "-" : median(l402d_cpus[name]), "",
             "", "")
       }
     }
@@ -218,6 +284,13 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per
              rate["l402d_unpaid"]
     } else {
       print "(2)/(1): l402d not run"
+    }
+    if ("nginx" in rate && rate["upstream"] > 0) {
+      printf "(4)/(1) = %.2f", rate["nginx"] / rate["upstream"]
+      if ("l402d_paid" in rate && rate["nginx"] > 0) {
+        printf "   (2)/(4) = %.2f", rate["l402d_paid"] / rate["nginx"]
+      }
+      printf "\n"
     }
   }'
 if [[ ${failed_runs} -gt 0 ]]; then
