@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "gateway/grpc/grpc_mapping.hpp"
+#include "gateway/observe/access_log.hpp"
 
 namespace l402::gateway {
 namespace {
@@ -294,25 +295,15 @@ class GrpcCall final : public grpc::ServerGenericBidiReactor {
   }
 
   void record() {
-    const std::string_view outcome =
-        outcome_.outcome.empty() ? std::string_view("error") : std::string_view(outcome_.outcome);
-    deps_.metrics.count_request(outcome_.service, outcome);
-    if (!deps_.logger.access_log_enabled()) return;
-    const double duration_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-    deps_.logger.info("request", {{"method", std::string_view("grpc")},
-                                  {"path", std::string_view(head_.target)},
-                                  {"status", static_cast<std::int64_t>(status_.error_code())},
-                                  {"bytes_in", bytes_in_},
-                                  {"bytes_out", bytes_out_},
-                                  {"duration_ms", duration_ms},
-                                  {"service", std::string_view(outcome_.service)},
-                                  {"outcome", outcome},
-                                  {"denial", std::string_view(outcome_.denial)},
-                                  {"token", std::string_view(outcome_.token_id)},
-                                  {"client", std::string_view(outcome_.client_address.empty()
-                                                                  ? head_.peer_address
-                                                                  : outcome_.client_address)}});
+    AccessEntry entry;
+    entry.method = "grpc";
+    entry.path = head_.target;
+    entry.status = static_cast<std::int64_t>(status_.error_code());
+    entry.bytes_in = bytes_in_;
+    entry.bytes_out = bytes_out_;
+    entry.duration = Clock::now() - started_;
+    entry.peer_address = head_.peer_address;
+    record_request(deps_.metrics, deps_.logger, outcome_, entry);
   }
 
   grpc::GenericCallbackServerContext* const context_;

@@ -33,6 +33,7 @@
 #include <thread>
 #include <utility>
 
+#include "gateway/observe/access_log.hpp"
 #include "gateway/proxy/flex_stream.hpp"
 #include "gateway/proxy/header_edits.hpp"
 #include "gateway/proxy/relay_parser.hpp"
@@ -722,27 +723,15 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   }
 
   void record_request() {
-    // Both arms string_view: with "error" and a std::string the result would be a temporary
-    // std::string, and the view would dangle.
-    const std::string_view outcome =
-        outcome_.outcome.empty() ? std::string_view("error") : std::string_view(outcome_.outcome);
-    shared_.metrics.count_request(outcome_.service, outcome);
-    if (!shared_.logger.access_log_enabled()) return;
-    const double duration_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
-    shared_.logger.info("request", {{"method", std::string_view(head_.method)},
-                                    {"path", path_of(head_.target)},
-                                    {"status", status_},
-                                    {"bytes_in", bytes_in_},
-                                    {"bytes_out", bytes_out_},
-                                    {"duration_ms", duration_ms},
-                                    {"service", std::string_view(outcome_.service)},
-                                    {"outcome", outcome},
-                                    {"denial", std::string_view(outcome_.denial)},
-                                    {"token", std::string_view(outcome_.token_id)},
-                                    {"client", std::string_view(outcome_.client_address.empty()
-                                                                    ? head_.peer_address
-                                                                    : outcome_.client_address)}});
+    AccessEntry entry;
+    entry.method = head_.method;
+    entry.path = path_of(head_.target);
+    entry.status = status_;
+    entry.bytes_in = bytes_in_;
+    entry.bytes_out = bytes_out_;
+    entry.duration = Clock::now() - started_;
+    entry.peer_address = head_.peer_address;
+    gateway::record_request(shared_.metrics, shared_.logger, outcome_, entry);
     started_ = Clock::time_point{};
   }
 
