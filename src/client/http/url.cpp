@@ -90,6 +90,21 @@ Result<void> set_url(CURLU* handle, std::string_view url) {
   return ok_result();
 }
 
+// curl's normal form is not always a fixed point: "http:/%36/" comes out as "http://6/", which
+// curl reads again as host 0.0.0.6. A URL must mean the same thing each time it is read (tokens
+// are filed under it), so the handle is brought to a form that reads back as itself.
+Result<void> settle(CURLU* handle, std::string_view original) {
+  for (int round = 0; round < 3; ++round) {
+    L402_ASSIGN_OR_RETURN(const std::string before,
+                          get_part(handle, CURLUPART_URL, 0, original, "URL"));
+    L402_RETURN_IF_ERROR(set_url(handle, before));
+    L402_ASSIGN_OR_RETURN(const std::string after,
+                          get_part(handle, CURLUPART_URL, 0, original, "URL"));
+    if (after == before) return ok_result();
+  }
+  return bad_url(original, "it has no stable normal form");
+}
+
 }  // namespace
 
 Result<ParsedUrl> parse_url(std::string_view url) {
@@ -97,6 +112,7 @@ Result<ParsedUrl> parse_url(std::string_view url) {
   const UrlHandle handle(curl_url());
   if (!handle) return Error(ErrorCode::kInternal, "out of memory parsing a URL");
   L402_RETURN_IF_ERROR(set_url(handle.get(), url));
+  L402_RETURN_IF_ERROR(settle(handle.get(), url));
   return describe(handle.get(), url);
 }
 
@@ -108,6 +124,7 @@ Result<ParsedUrl> resolve_url(std::string_view base, std::string_view reference)
   L402_RETURN_IF_ERROR(set_url(handle.get(), base));
   // With a URL already held, curl resolves a relative one against it (RFC 3986 §5).
   L402_RETURN_IF_ERROR(set_url(handle.get(), reference));
+  L402_RETURN_IF_ERROR(settle(handle.get(), reference));
   return describe(handle.get(), reference);
 }
 

@@ -41,6 +41,16 @@ TEST(ParseUrl, RefusesAHostThatHasNoCanonicalOrigin) {
   EXPECT_TRUE(parse_url("http://127.0.0.1:28402/api/hello").ok());
 }
 
+// Found by the client_url fuzzer: curl writes "http:/%36/a" as "http://6/a", which it reads
+// again as host 0.0.0.6. The URL kept is the one that reads back as itself.
+TEST(ParseUrl, KeepsAFormThatReadsBackAsItself) {
+  ASSERT_OK_AND_ASSIGN(const ParsedUrl url, parse_url("http:/%36//a"));
+  ASSERT_OK_AND_ASSIGN(const ParsedUrl again, parse_url(url.url));
+  EXPECT_EQ(again.url, url.url);
+  EXPECT_EQ(again.origin, url.origin);
+  EXPECT_EQ(url.host, "0.0.0.6");
+}
+
 TEST(ParseUrl, RefusesOverlongUrls) {
   const std::string url = "http://example.com/" + std::string(kMaxUrlBytes, 'a');
   EXPECT_TRUE(HasError(parse_url(url), ErrorCode::kLimitExceeded));
