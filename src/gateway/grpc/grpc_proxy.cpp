@@ -71,6 +71,7 @@ class Proxy final : public GrpcProxy {
     ports_.assign(options.listeners.size(), 0);
     std::size_t max_metadata = 0;
     std::chrono::milliseconds idle{0};
+    std::chrono::milliseconds handshake{0};
     for (std::size_t i = 0; i < options.listeners.size(); ++i) {
       const ListenerConfig& listener = options.listeners[i];
       L402_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
@@ -79,6 +80,7 @@ class Proxy final : public GrpcProxy {
       builder.AddListeningPort(describe(listener), credentials, selected_.back().get());
       max_metadata = std::max(max_metadata, listener.max_header_bytes);
       idle = std::max(idle, listener.idle_timeout);
+      handshake = std::max(handshake, listener.header_timeout);
     }
     std::uint64_t max_message = 4 * 1024 * 1024;
     for (const ServiceConfig& service : options.services) {
@@ -91,6 +93,13 @@ class Proxy final : public GrpcProxy {
     if (idle.count() > 0) {
       builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
                                  static_cast<int>(std::min<std::int64_t>(idle.count(), INT_MAX)));
+    }
+    // gRPC core closes a connection whose TLS and HTTP/2 handshakes (up to the client's
+    // SETTINGS) are not done within this: the listener's header_timeout, as for HTTP heads.
+    if (handshake.count() > 0) {
+      builder.AddChannelArgument(
+          GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+          static_cast<int>(std::min<std::int64_t>(handshake.count(), INT_MAX)));
     }
     builder.RegisterCallbackGenericService(&service_);
     server_ = builder.BuildAndStart();

@@ -94,9 +94,12 @@ std::string gateway_yaml(const GatewaySetup& setup) {
   if (setup.tls_listener) {
     yaml += "  - address: 127.0.0.1:0\n    tls: {self_signed: true}\n";
   }
-  if (setup.grpc_listener) yaml += "  - address: 127.0.0.1:0\n    role: grpc\n";
+  if (setup.grpc_listener) {
+    yaml += "  - address: 127.0.0.1:0\n    role: grpc\n    header_timeout: 1s\n";
+  }
   if (setup.grpc_tls_listener) {
-    yaml += "  - address: 127.0.0.1:0\n    role: grpc\n    tls: {self_signed: true}\n";
+    yaml += "  - address: 127.0.0.1:0\n    role: grpc\n    header_timeout: 1s\n";
+    yaml += "    tls: {self_signed: true}\n";
   }
   yaml += "admin:\n  enabled: true\n  address: 127.0.0.1:0\n";
   yaml += "lightning:\n" + setup.lightning;

@@ -15,6 +15,7 @@
 #include "l402/client.hpp"
 #include "l402/grpc_client.hpp"
 #include "l402/token_header.hpp"
+#include "raw_connection.hpp"
 #include "temp_dir.hpp"
 
 namespace l402::test {
@@ -264,6 +265,22 @@ TEST_F(GrpcGatewayTest, TlsListenerServesTheSameCalls) {
       call(*tls_channel(), kSay, {echo_request("tls")}, {{"authorization", token.authorization}});
   ASSERT_TRUE(paid.status.ok()) << paid.status.error_message();
   EXPECT_EQ(paid.replies.at(0).text(), "tls");
+}
+
+// The listener's header_timeout (1 s here) bounds the HTTP/2 handshake: a connection that
+// stops halfway through the client preface is closed while a regular call is served.
+TEST_F(GrpcGatewayTest, ConnectionStalledInTheHandshakeIsClosedAfterHeaderTimeout) {
+  const std::string url = gateway().url_with_scheme("grpc");
+  const std::uint16_t port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  RawConnection stalled(port);
+  ASSERT_TRUE(stalled.connected());
+  ASSERT_TRUE(stalled.send("PRI * HTTP/2.0\r\n"));
+  const CallResult regular = call(*channel(), "/open.Echo/Say", {echo_request("meanwhile")});
+  EXPECT_TRUE(regular.status.ok()) << regular.status.error_message();
+  // Without the limit gRPC would wait 120 s, and l402d's default header_timeout is 10 s.
+  bool closed = false;
+  stalled.receive_until_closed(std::chrono::seconds(8), closed);
+  EXPECT_TRUE(closed) << "the stalled connection was still open after 8 s";
 }
 
 TEST_F(GrpcGatewayTest, GatewayWithOnlyAGrpcListenerServesAndDrainsOnSigterm) {
