@@ -38,7 +38,34 @@ DevnetNodeImpl::DevnetNodeImpl(NodeParts parts)
       macaroons_(std::move(parts.macaroons)),
       accounts_(std::move(parts.accounts)),
       created_at_(parts.store->created_at()),
-      store_(std::move(parts.store)) {}
+      store_(std::move(parts.store)) {
+  queue_writer_ = std::thread([this] { write_queue_until_stopped(); });
+}
+
+DevnetNodeImpl::~DevnetNodeImpl() {
+  {
+    std::lock_guard lock(store_mutex_);
+    stopping_ = true;
+  }
+  queue_started_.notify_one();
+  queue_writer_.join();
+  // The store writes what is still queued when it closes.
+}
+
+void DevnetNodeImpl::write_queue_until_stopped() {
+  std::unique_lock lock(store_mutex_);
+  while (true) {
+    queue_started_.wait(lock, [&] { return stopping_ || store_->has_queued_invoices(); });
+    if (stopping_) return;
+    // Invoices added meanwhile go into the same commit.
+    queue_started_.wait_for(lock, kQueueWindow, [&] { return stopping_; });
+    if (stopping_) return;
+    // On failure the invoices stay queued: the next add, read or round tries again.
+    if (!store_->write_queued_invoices().ok()) {
+      queue_started_.wait_for(lock, kQueueWindow, [&] { return stopping_; });
+    }
+  }
+}
 
 std::uint64_t DevnetNodeImpl::now() const {
   if (options_.now) return options_.now();
@@ -98,7 +125,12 @@ Result<DevnetInvoice> DevnetNodeImpl::add_invoice(const DevnetInvoiceRequest& re
   std::uint64_t ticket = 0;
   {
     std::lock_guard lock(store_mutex_);
-    Result<void> inserted = store_->insert_invoice(invoice);
+    // A preimage the caller chose may be one the node has seen: that insert checks. One the
+    // node drew cannot, and is queued to be written with others in one commit.
+    const bool was_idle = !store_->has_queued_invoices();
+    Result<void> inserted = request.preimage.has_value() ? store_->insert_invoice(invoice)
+                                                         : store_->queue_invoice(invoice);
+    if (inserted.ok() && was_idle && store_->has_queued_invoices()) queue_started_.notify_one();
     if (!inserted.ok()) {
       if (inserted.error().code() == ErrorCode::kAlreadyExists) {
         return Error(ErrorCode::kAlreadyExists, "invoice with payment hash already exists");

@@ -6,6 +6,10 @@
 // are signed before it is taken). Events go to listeners through an InvoiceNotifier after the
 // lock is released, in commit order; see invoice_notifier.hpp for what a listener may call.
 //
+// Invoices with a preimage the node drew are queued in the store (node_store.hpp) and
+// written within kQueueWindow by a thread of the node's, or sooner by whatever reads or
+// writes invoices next: one commit for many challenges.
+//
 // Housekeeping: every kPruneEveryAdds invoices, add_invoice deletes up to kPruneBatch OPEN
 // invoices that expired more than kPruneGraceSeconds ago (and open() deletes all of them), so
 // that unpaid invoices (a gateway mints one per challenge) do not grow the database without
@@ -13,6 +17,8 @@
 // of adds. Settled invoices and payments are kept.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -21,6 +27,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "invoice_notifier.hpp"
@@ -35,6 +42,7 @@ namespace l402::devnet {
 inline constexpr std::uint64_t kPruneEveryAdds = 500;
 inline constexpr std::size_t kPruneBatch = 1'000;
 inline constexpr std::uint64_t kPruneGraceSeconds = 24 * 3600;
+inline constexpr std::chrono::milliseconds kQueueWindow{20};
 
 // What open() hands to the node.
 struct NodeParts {
@@ -51,6 +59,9 @@ struct NodeParts {
 class DevnetNodeImpl final : public DevnetNode {
  public:
   explicit DevnetNodeImpl(NodeParts parts);
+  ~DevnetNodeImpl() override;
+  DevnetNodeImpl(const DevnetNodeImpl&) = delete;
+  DevnetNodeImpl& operator=(const DevnetNodeImpl&) = delete;
 
   NodeInfo info() const override;
   const std::filesystem::path& data_dir() const override { return options_.data_dir; }
@@ -83,6 +94,9 @@ class DevnetNodeImpl final : public DevnetNode {
   // The payment part of pay() that needs the store. Requires: store_mutex_ held.
   Result<DevnetPayment> settle_locked(DevnetPayment payment, const Invoice& decoded,
                                       const PayRequest& request, DevnetInvoice& settled);
+  // The queue writer's loop: writes the store's queued invoices kQueueWindow after the first
+  // one arrives, until stopping_.
+  void write_queue_until_stopped();
   // Records `payment` as failed. Requires: store_mutex_ held.
   Result<DevnetPayment> record_failure(DevnetPayment payment, PayFailure failure,
                                        std::string_view message);
@@ -103,6 +117,10 @@ class DevnetNodeImpl final : public DevnetNode {
   // Guarded by store_mutex_.
   const std::unique_ptr<NodeStore> store_;
   std::uint64_t adds_since_prune_ = 0;
+  bool stopping_ = false;
+  std::condition_variable queue_started_;  // the store's queue was empty and is not
+  // Declared last: it starts once everything above is constructed.
+  std::thread queue_writer_;
 };
 
 }  // namespace l402::devnet

@@ -259,7 +259,7 @@ Result<void> NodeStore::set_balance(std::string_view account, Msat balance) {
   return update.bind(1, to_column(balance.value())).bind_text(2, account).run();
 }
 
-Result<void> NodeStore::insert_invoice(DevnetInvoice& invoice) {
+Result<void> NodeStore::insert_row(const DevnetInvoice& invoice) {
   const InvoiceStatus& status = invoice.status;
   // expires_at has a column of its own so that an index serves the pruning query.
   const std::uint64_t expires_at =
@@ -271,7 +271,6 @@ Result<void> NodeStore::insert_invoice(DevnetInvoice& invoice) {
                    "created_at, expires_at, state, add_index) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13)",
                    "add invoice"));
-  const std::uint64_t add_index = last_add_index_ + 1;
   insert.bind_blob(1, status.payment_hash)
       .bind_text(2, invoice.account)
       .bind_text(3, status.bolt11)
@@ -284,14 +283,47 @@ Result<void> NodeStore::insert_invoice(DevnetInvoice& invoice) {
       .bind(10, to_column(invoice.cltv_expiry))
       .bind(11, to_column(status.created_at))
       .bind(12, to_column(expires_at))
-      .bind(13, to_column(add_index));
-  L402_RETURN_IF_ERROR(insert.run());
-  last_add_index_ = add_index;
-  invoice.add_index = add_index;
+      .bind(13, to_column(invoice.add_index));
+  return insert.run();
+}
+
+Result<void> NodeStore::insert_invoice(DevnetInvoice& invoice) {
+  L402_RETURN_IF_ERROR(write_queued_invoices());
+  invoice.add_index = last_add_index_ + 1;
+  Result<void> inserted = insert_row(invoice);
+  if (!inserted.ok()) {
+    invoice.add_index = 0;
+    return inserted;
+  }
+  last_add_index_ = invoice.add_index;
   return ok_result();
 }
 
+Result<void> NodeStore::queue_invoice(DevnetInvoice& invoice) {
+  if (queued_.size() >= kMaxQueuedInvoices) L402_RETURN_IF_ERROR(write_queued_invoices());
+  invoice.add_index = ++last_add_index_;
+  queued_.push_back(invoice);
+  return ok_result();
+}
+
+Result<void> NodeStore::write_queued_invoices() {
+  if (queued_.empty()) return ok_result();
+  Result<void> written = in_transaction(*db_, "add invoices", [&]() -> Result<void> {
+    for (const DevnetInvoice& invoice : queued_) L402_RETURN_IF_ERROR(insert_row(invoice));
+    return ok_result();
+  });
+  if (!written.ok()) return written;
+  queued_.clear();
+  return ok_result();
+}
+
+NodeStore::~NodeStore() {
+  // Nothing to report to at this point; a failure loses only unpaid invoices (see above).
+  (void)write_queued_invoices();
+}
+
 Result<std::optional<DevnetInvoice>> NodeStore::find_invoice(const Hash256& payment_hash) {
+  L402_RETURN_IF_ERROR(write_queued_invoices());
   static const std::string kSelect =
       with_columns("SELECT ", kInvoiceColumns, " FROM invoices WHERE payment_hash = ?1");
   L402_ASSIGN_OR_RETURN(sqlite::Statement select, db_->prepare(kSelect, "lookup invoice"));
@@ -320,6 +352,7 @@ std::int64_t limit_column(std::size_t limit) {
 
 Result<std::vector<DevnetInvoice>> NodeStore::invoices_added_after(std::uint64_t add_index,
                                                                    std::size_t limit) {
+  L402_RETURN_IF_ERROR(write_queued_invoices());
   static const std::string kSelect =
       with_columns("SELECT ", kInvoiceColumns,
                    " FROM invoices WHERE add_index > ?1 ORDER BY add_index LIMIT ?2");
@@ -340,6 +373,7 @@ Result<std::vector<DevnetInvoice>> NodeStore::invoices_settled_after(std::uint64
 
 Result<std::size_t> NodeStore::delete_open_invoices_expired_before(std::uint64_t cutoff,
                                                                    std::size_t limit) {
+  L402_RETURN_IF_ERROR(write_queued_invoices());
   // Deleting the newest invoices must not let their add_index be given again.
   L402_ASSIGN_OR_RETURN(
       sqlite::Statement floor,
@@ -377,6 +411,7 @@ Result<void> NodeStore::insert_payment(DevnetPayment& payment) {
 Result<void> NodeStore::record_payment(DevnetPayment& payment) { return insert_payment(payment); }
 
 Result<void> NodeStore::apply_settlement(const Settlement& settlement, DevnetPayment& payment) {
+  L402_RETURN_IF_ERROR(write_queued_invoices());
   Result<void> applied = in_transaction(*db_, "settle invoice", [&]() -> Result<void> {
     L402_RETURN_IF_ERROR(set_balance(settlement.payer, settlement.payer_balance_after));
     if (settlement.payee != settlement.payer) {

@@ -6,6 +6,12 @@
 // itself loses power. That is acceptable for a simulation whose money is not real, and it
 // keeps a commit free of fsync, which add_invoice's rate depends on.
 //
+// New invoices with a preimage the node drew can be queued (queue_invoice) and written
+// together in one transaction: a commit per invoice cost as much as the rest of a gateway's
+// challenge. Every read or write that involves invoices writes the queue first, so nothing
+// can tell queued from written invoices, except a crash of the process, which loses the
+// invoices still queued: unpaid ones only, since paying one writes it first.
+//
 // Indexes, each from 1 and never reused: add_index continues from the largest one given
 // (kept in devnet_meta before pruning deletes invoices, since the newest may go);
 // settle_index and payment_index from the largest stored (settled invoices and payments are
@@ -48,6 +54,9 @@ struct Settlement {
   std::uint64_t settle_index = 0;
 };
 
+// Invoices queued at most before they are written (NodeStore::queue_invoice).
+inline constexpr std::size_t kMaxQueuedInvoices = 256;
+
 class NodeStore {
  public:
   // Opens (creating when missing) the database, checks it is usable and creates or checks
@@ -67,9 +76,19 @@ class NodeStore {
   // nullopt for an unknown account.
   Result<std::optional<Msat>> balance(std::string_view account);
 
+  // Writes the queued invoices, closes the database.
+  ~NodeStore();
+
   // Inserts a new invoice and sets its add_index. Errors: kAlreadyExists for a payment hash
   // that is there already.
   Result<void> insert_invoice(DevnetInvoice& invoice);
+  // Queues a new invoice for write_queued_invoices() and sets its add_index; writes the queue
+  // first when it holds kMaxQueuedInvoices. Requires: a payment hash no invoice can have
+  // (the node's random preimages), since it is not checked here.
+  Result<void> queue_invoice(DevnetInvoice& invoice);
+  // Writes every queued invoice in one transaction; on error they stay queued.
+  Result<void> write_queued_invoices();
+  bool has_queued_invoices() const { return !queued_.empty(); }
   Result<std::optional<DevnetInvoice>> find_invoice(const Hash256& payment_hash);
   Result<std::vector<DevnetInvoice>> invoices_added_after(std::uint64_t add_index,
                                                           std::size_t limit);
@@ -95,6 +114,7 @@ class NodeStore {
   Result<void> load_counters();
   Result<void> set_balance(std::string_view account, Msat balance);
   Result<void> insert_payment(DevnetPayment& payment);
+  Result<void> insert_row(const DevnetInvoice& invoice);
 
   std::unique_ptr<sqlite::Connection> db_;
   // Declared after db_ so that it stops before the connection closes.
@@ -102,6 +122,7 @@ class NodeStore {
   std::uint64_t created_at_ = 0;
   std::uint64_t last_add_index_ = 0;
   std::uint64_t last_settle_index_ = 0;
+  std::vector<DevnetInvoice> queued_;  // add_index from last written + 1 to last_add_index_
 };
 
 }  // namespace l402::devnet
