@@ -153,6 +153,16 @@ class Store {
   virtual Result<std::optional<PaidToken>> find_paid_token(const TokenId& token_id) = 0;
   // Idempotent per payment hash.
   virtual Result<void> record_settlement(const Settlement& settlement) = 0;
+  // Takes a Lightning node's settlements into the ledger, in one transaction: those of the
+  // gateway's own invoices (a challenge in the ledger has the payment hash; the node's other
+  // invoices are skipped), idempotent per payment hash, and moves `node`'s cursor forward to
+  // `through_settle_index` (never back). `node` names the node (its public key in hex).
+  virtual Result<void> record_settlements(std::string_view node,
+                                          std::span<const Settlement> settlements,
+                                          std::uint64_t through_settle_index) = 0;
+  // The settle index `node`'s settlements were taken through (0 for a node never seen): a
+  // subscription resumes after it.
+  virtual Result<std::uint64_t> settlements_through(std::string_view node) = 0;
   // Deletes challenges whose invoice expired before `now` and whose token was never used,
   // then the oldest ones beyond `max_rows`. Returns how many rows went.
   virtual Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) = 0;

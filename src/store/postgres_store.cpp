@@ -192,6 +192,9 @@ class PostgresStore final : public Store {
   Result<void> record_paid_requests(std::span<const PaidRequest> requests) override;
   Result<std::optional<PaidToken>> find_paid_token(const TokenId& token_id) override;
   Result<void> record_settlement(const Settlement& settlement) override;
+  Result<void> record_settlements(std::string_view node, std::span<const Settlement> settlements,
+                                  std::uint64_t through_settle_index) override;
+  Result<std::uint64_t> settlements_through(std::string_view node) override;
   Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) override;
   Result<LedgerSummary> summary() override;
   Result<std::vector<PaidToken>> list_paid_tokens(std::string_view service,
@@ -483,6 +486,51 @@ Result<void> PostgresStore::record_settlement(const Settlement& settlement) {
            "VALUES ($1, $2, $3) ON CONFLICT (payment_hash) DO NOTHING",
            params));
   return ok_result();
+}
+
+Result<void> PostgresStore::record_settlements(std::string_view node,
+                                               std::span<const Settlement> settlements,
+                                               std::uint64_t through_settle_index) {
+  std::vector<std::int64_t> amounts;
+  amounts.reserve(settlements.size());
+  for (const Settlement& settlement : settlements) {
+    L402_ASSIGN_OR_RETURN(const std::int64_t amount,
+                          schema::stored_amount(settlement.amount, "record_settlements"));
+    amounts.push_back(amount);
+  }
+  L402_ASSIGN_OR_RETURN(const std::int64_t through,
+                        schema::stored_settle_index(through_settle_index, "record_settlements"));
+  return in_transaction<void>([&](Connection& conn) -> Result<void> {
+    for (std::size_t i = 0; i < settlements.size(); ++i) {
+      Params params;
+      params.bytes(as_view(settlements[i].payment_hash))
+          .int64(amounts[i])
+          .int64(settlements[i].settled_at);
+      L402_RETURN_IF_ERROR(
+          conn.exec("INSERT INTO settlements (payment_hash, amount_msat, settled_at) "
+                    "SELECT $1, $2, $3 WHERE EXISTS "
+                    "(SELECT 1 FROM challenges WHERE payment_hash = $1) "
+                    "ON CONFLICT (payment_hash) DO NOTHING",
+                    params));
+    }
+    Params cursor;
+    cursor.text(node).int64(through);
+    L402_RETURN_IF_ERROR(
+        conn.exec("INSERT INTO settlement_cursors (node, settle_index) VALUES ($1, $2) "
+                  "ON CONFLICT (node) DO UPDATE SET "
+                  "settle_index = GREATEST(settlement_cursors.settle_index, EXCLUDED.settle_index)",
+                  cursor));
+    return ok_result();
+  });
+}
+
+Result<std::uint64_t> PostgresStore::settlements_through(std::string_view node) {
+  Params params;
+  params.text(node);
+  L402_ASSIGN_OR_RETURN(
+      const Rows rows, exec("SELECT settle_index FROM settlement_cursors WHERE node = $1", params));
+  if (rows.count() == 0) return std::uint64_t{0};
+  return count_from_sql(rows, 0, 0);
 }
 
 Result<std::uint64_t> PostgresStore::prune_challenges(std::int64_t now, std::uint64_t max_rows) {

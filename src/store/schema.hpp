@@ -169,7 +169,28 @@ CREATE TABLE counters (
 )sql",
 };
 
-inline constexpr std::array<Migration, 1> kMigrations{kMigration1};
+inline constexpr Migration kMigration2{
+    2,
+    "settlement cursors; challenges by payment hash",
+    // ---- SQLite
+    R"sql(
+CREATE TABLE settlement_cursors (
+  node         TEXT NOT NULL PRIMARY KEY,
+  settle_index BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_payment_hash ON challenges (payment_hash);
+)sql",
+    // ---- PostgreSQL
+    R"sql(
+CREATE TABLE settlement_cursors (
+  node         TEXT NOT NULL PRIMARY KEY,
+  settle_index BIGINT NOT NULL
+);
+CREATE INDEX challenges_by_payment_hash ON challenges (payment_hash);
+)sql",
+};
+
+inline constexpr std::array<Migration, 2> kMigrations{kMigration1, kMigration2};
 
 // The version this build creates and understands.
 inline constexpr int kSchemaVersion = kMigrations.back().version;
@@ -205,6 +226,16 @@ inline Result<std::int64_t> stored_amount(Msat amount, std::string_view what) {
                      " msat is more than the store holds (2^63-1 msat)");
   }
   return static_cast<std::int64_t>(amount.value());
+}
+
+// A node's settle index as a BIGINT; kInvalidArgument above what a column holds.
+inline Result<std::int64_t> stored_settle_index(std::uint64_t index, std::string_view what) {
+  if (index > kMaxStoredAmount) {
+    return Error(ErrorCode::kInvalidArgument, std::string(what) + ": settle index " +
+                                                  std::to_string(index) +
+                                                  " is more than the store holds");
+  }
+  return static_cast<std::int64_t>(index);
 }
 
 // A count of requests as a BIGINT; kInvalidArgument for 0 or above what a column holds.

@@ -44,6 +44,7 @@ using SteadyClock = std::chrono::steady_clock;
 using store_schema::kMaxStoredAmount;
 using store_schema::stored_amount;
 using store_schema::stored_count;
+using store_schema::stored_settle_index;
 
 // How often wait_for_change() looks for commits made outside this Store object.
 constexpr std::chrono::milliseconds kWatchInterval(100);
@@ -379,6 +380,54 @@ class SqliteStore final : public Store {
           .bind(2, amount)
           .bind(3, settlement.settled_at);
       return insert.run();
+    });
+  }
+
+  Result<void> record_settlements(std::string_view node, std::span<const Settlement> settlements,
+                                  std::uint64_t through_settle_index) override {
+    std::vector<std::int64_t> amounts;
+    amounts.reserve(settlements.size());
+    for (const Settlement& settlement : settlements) {
+      L402_ASSIGN_OR_RETURN(const std::int64_t amount,
+                            stored_amount(settlement.amount, "record_settlements"));
+      amounts.push_back(amount);
+    }
+    L402_ASSIGN_OR_RETURN(const std::int64_t through,
+                          stored_settle_index(through_settle_index, "record_settlements"));
+    return write("record_settlements", [&](Connection& c) -> Result<void> {
+      for (std::size_t i = 0; i < settlements.size(); ++i) {
+        L402_ASSIGN_OR_RETURN(
+            Statement insert,
+            c.prepare("INSERT INTO settlements (payment_hash, amount_msat, settled_at) "
+                      "SELECT ?1, ?2, ?3 WHERE EXISTS "
+                      "(SELECT 1 FROM challenges WHERE payment_hash = ?1) "
+                      "ON CONFLICT (payment_hash) DO NOTHING",
+                      "record_settlements"));
+        insert.bind_blob(1, bytes_of(settlements[i].payment_hash))
+            .bind(2, amounts[i])
+            .bind(3, settlements[i].settled_at);
+        L402_RETURN_IF_ERROR(insert.run());
+      }
+      L402_ASSIGN_OR_RETURN(
+          Statement cursor,
+          c.prepare("INSERT INTO settlement_cursors (node, settle_index) VALUES (?1, ?2) "
+                    "ON CONFLICT (node) DO UPDATE SET "
+                    "settle_index = MAX(settle_index, excluded.settle_index)",
+                    "record_settlements"));
+      cursor.bind_text(1, node).bind(2, through);
+      return cursor.run();
+    });
+  }
+
+  Result<std::uint64_t> settlements_through(std::string_view node) override {
+    return read("settlements_through", [&](Connection& c) -> Result<std::uint64_t> {
+      L402_ASSIGN_OR_RETURN(Statement select,
+                            c.prepare("SELECT settle_index FROM settlement_cursors WHERE node = ?1",
+                                      "settlements_through"));
+      select.bind_text(1, node);
+      L402_ASSIGN_OR_RETURN(const bool row, select.step());
+      if (!row) return std::uint64_t{0};
+      return to_unsigned(select.column_int64(0));
     });
   }
 

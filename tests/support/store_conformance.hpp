@@ -726,6 +726,42 @@ TYPED_TEST_P(StoreConformance, SettlementsAreIdempotentPerPaymentHash) {
   EXPECT_EQ(summary->settled, Msat(5000));
 }
 
+TYPED_TEST_P(StoreConformance, NodeSettlementsCountOnlyTheGatewaysOwnInvoices) {
+  Store& store = this->store();
+  const IssuedChallenge ours = conformance::make_challenge(1, 100, 3700);
+  ASSERT_TRUE(IsOk(store.record_challenges({&ours, 1})));
+  const std::vector<Settlement> settled{
+      {ours.payment_hash, Msat(1000), 150},
+      {conformance::make_id(0x33, 1), Msat(5000), 160},  // another use of the node
+  };
+  ASSERT_TRUE(IsOk(store.record_settlements("02aa", settled, 7)));
+  ASSERT_TRUE(IsOk(store.record_settlements("02aa", settled, 7)));
+  const auto summary = store.summary();
+  ASSERT_TRUE(IsOk(summary));
+  EXPECT_EQ(summary->settlements, 1u);
+  EXPECT_EQ(summary->settled, Msat(1000));
+}
+
+TYPED_TEST_P(StoreConformance, SettlementCursorIsPerNodeOnlyMovesForwardAndIsShared) {
+  Store& store = this->store();
+  const auto through = [](Store& from, std::string_view node) {
+    const Result<std::uint64_t> index = from.settlements_through(node);
+    EXPECT_TRUE(IsOk(index));
+    return index.ok() ? *index : 999;
+  };
+  EXPECT_EQ(through(store, "02aa"), 0u);
+  ASSERT_TRUE(IsOk(store.record_settlements("02aa", {}, 12)));
+  ASSERT_TRUE(IsOk(store.record_settlements("03bb", {}, 4)));
+  ASSERT_TRUE(IsOk(store.record_settlements("02aa", {}, 9)));  // a late writer
+  EXPECT_EQ(through(store, "02aa"), 12u);
+  EXPECT_EQ(through(store, "03bb"), 4u);
+  std::unique_ptr<Store> other = this->second();
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(through(*other, "02aa"), 12u);
+  EXPECT_TRUE(HasError(store.record_settlements("02aa", {}, std::uint64_t{1} << 63),
+                       ErrorCode::kInvalidArgument));
+}
+
 TYPED_TEST_P(StoreConformance, PruneRemovesExpiredChallengesThatWereNeverUsed) {
   Store& store = this->store();
   const IssuedChallenge expired = conformance::make_challenge(1, 100, 400);
@@ -1118,6 +1154,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ListPaidTokensIsMostRecentlyUsedFirstAndFiltersByService, ListPaidTokensStopsAtTheLimit,
     ServiceStatsMatchWhatWasRecordedPerService, ServiceStatsAreOrderedByNameInByteOrder,
     ConcurrentPaidRequestsFromTwoInstancesAreAllCounted, SettlementsAreIdempotentPerPaymentHash,
+    NodeSettlementsCountOnlyTheGatewaysOwnInvoices,
+    SettlementCursorIsPerNodeOnlyMovesForwardAndIsShared,
     PruneRemovesExpiredChallengesThatWereNeverUsed, PruneKeepsAtMostMaxRowsDroppingTheOldest,
     LedgerSurvivesARestart,
     // counters

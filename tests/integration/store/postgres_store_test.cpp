@@ -77,12 +77,15 @@ class PostgresStoreTest : public ::testing::Test {
 TEST_F(PostgresStoreTest, CreatesTheSchemaAndRecordsItsVersion) {
   auto store = pg::open_store(dsn_);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "1");
+  EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
+            "1,2");
   EXPECT_EQ(sql("SELECT count(*) FROM pg_indexes WHERE indexname = 'master_keys_one_active'"), "1");
+  EXPECT_EQ(sql("SELECT count(*) FROM pg_indexes WHERE indexname = 'challenges_by_payment_hash'"),
+            "1");
   // Opening again applies nothing twice.
   auto again = pg::open_store(dsn_);
   ASSERT_NE(again, nullptr);
-  EXPECT_EQ(sql("SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(sql("SELECT count(*) FROM schema_version"), "2");
 }
 
 TEST_F(PostgresStoreTest, InstancesStartingAtOnceMigrateExactlyOnce) {
@@ -107,7 +110,7 @@ TEST_F(PostgresStoreTest, InstancesStartingAtOnceMigrateExactlyOnce) {
   go = true;
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(sql("SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(sql("SELECT count(*) FROM schema_version"), "2");
   EXPECT_EQ(sql("SELECT count(*) FROM master_keys"), "1");
 }
 

@@ -70,6 +70,13 @@ class FaultyStore final : public Store {
   Result<void> record_settlement(const Settlement& settlement) override {
     return inner_.record_settlement(settlement);
   }
+  Result<void> record_settlements(std::string_view node, std::span<const Settlement> settlements,
+                                  std::uint64_t through_settle_index) override {
+    return inner_.record_settlements(node, settlements, through_settle_index);
+  }
+  Result<std::uint64_t> settlements_through(std::string_view node) override {
+    return inner_.settlements_through(node);
+  }
   Result<std::uint64_t> prune_challenges(std::int64_t now, std::uint64_t max_rows) override {
     return inner_.prune_challenges(now, max_rows);
   }

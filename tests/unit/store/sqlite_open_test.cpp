@@ -180,15 +180,37 @@ TEST_F(SqliteOpen, CreatesTheFileInWalModeWithTheSchema) {
     EXPECT_TRUE(std::filesystem::exists(path()));
   }
   EXPECT_EQ(raw_sql(path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw_sql(path(), "SELECT MAX(version) FROM schema_version"), "1");
+  EXPECT_EQ(raw_sql(path(), "SELECT MAX(version) FROM schema_version"), "2");
   EXPECT_EQ(raw_sql(path(),
                     "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('master_keys', "
                     "'revocations', 'challenges', 'paid_tokens', 'settlements', "
-                    "'counters', 'master_keys_one_active', 'challenges_by_expiry')"),
-            "8");
+                    "'counters', 'master_keys_one_active', 'challenges_by_expiry', "
+                    "'settlement_cursors', 'challenges_by_payment_hash')"),
+            "10");
   // Opening again migrates nothing.
   ASSERT_TRUE(IsOk(open_sqlite_store(options_for(path()))));
-  EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM schema_version"), "2");
+}
+
+// A database of the first schema version (as an older l402d left it) gains what version 2
+// adds and keeps its rows.
+TEST_F(SqliteOpen, DatabaseOfSchemaVersionOneIsMigratedKeepingItsRows) {
+  {
+    auto store = open_sqlite_store(options_for(path()));
+    ASSERT_TRUE(IsOk(store));
+    ASSERT_TRUE(IsOk((*store)->ensure_active_key(system_random())));
+  }
+  for (const char* undo : {"DROP TABLE settlement_cursors", "DROP INDEX challenges_by_payment_hash",
+                           "DELETE FROM schema_version WHERE version = 2"}) {
+    ASSERT_TRUE(raw_sql(path(), undo).has_value()) << undo;
+  }
+  ASSERT_EQ(raw_sql(path(), "SELECT MAX(version) FROM schema_version"), "1");
+  auto store = open_sqlite_store(options_for(path()));
+  ASSERT_TRUE(IsOk(store));
+  EXPECT_EQ(raw_sql(path(), "SELECT MAX(version) FROM schema_version"), "2");
+  EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM master_keys"), "1");
+  ASSERT_TRUE(IsOk((*store)->record_settlements("02aa", {}, 3)));
+  EXPECT_EQ((*store)->settlements_through("02aa").value(), 3u);
 }
 
 TEST_F(SqliteOpen, CreatesTheDatabaseAndItsWalReadableByItsOwnerOnly) {
@@ -316,7 +338,7 @@ TEST_F(SqliteOpen, ConcurrentOpensOfANewFileMigrateOnce) {
   go = true;
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM schema_version"), "2");
   EXPECT_EQ(raw_sql(path(), "SELECT COUNT(*) FROM master_keys"), "1");
 }
 
