@@ -24,6 +24,7 @@
 #include "gateway/observe/metrics.hpp"
 #include "gateway/policy/auth_request.hpp"
 #include "gateway/policy/gateway_handler.hpp"
+#include "gateway/policy/settlement_recorder.hpp"
 #include "gateway/proxy/proxy_server.hpp"
 #include "l402/crypto.hpp"
 #include "l402/store.hpp"
@@ -119,6 +120,7 @@ struct Runtime::Parts {
   LightningParts lightning;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<gateway::GatewayHandler> handler;
+  std::unique_ptr<gateway::SettlementRecorder> settlements;  // used by the housekeeper only
   // Listeners with role auth_request: the same handler, answering a front proxy's subrequests.
   std::unique_ptr<gateway::AuthRequestHandler> auth_handler;
   std::unique_ptr<gateway::AdminServer> admin;
@@ -150,6 +152,19 @@ struct Runtime::Parts {
   std::condition_variable housekeeper_wake;
   bool stopping = false;
 
+  // After the ledger's flush, so that the challenges of these settlements are stored.
+  bool settlements_failing = false;
+  void record_settlements() {
+    Result<void> done = settlements->subscribe_if_due(std::chrono::steady_clock::now());
+    if (done.ok()) done = settlements->write();
+    if (!done.ok() && !settlements_failing) {
+      logger->warn("cannot record the node's settlements yet; will retry",
+                   {{"error", done.error().message()}});
+    }
+    if (done.ok() && settlements_failing) logger->info("recording the node's settlements");
+    settlements_failing = !done.ok();
+  }
+
   void run_housekeeping() {
     auto last_prune = std::chrono::steady_clock::now() - std::chrono::hours(2);
     std::unique_lock lock(housekeeper_mutex);
@@ -159,6 +174,7 @@ struct Runtime::Parts {
       if (Result<void> flushed = handler->flush(); !flushed.ok()) {
         logger->warn("ledger flush failed; will retry", {{"error", flushed.error().message()}});
       }
+      record_settlements();
       if (std::chrono::steady_clock::now() - last_prune > std::chrono::hours(1)) {
         last_prune = std::chrono::steady_clock::now();
         const std::int64_t now = unix_now();
@@ -202,6 +218,8 @@ Result<std::unique_ptr<Runtime>> Runtime::start(GatewayConfig config,
       *parts->lightning.backend, *parts->shared, *parts->store, *parts->workers,
       system_random(),           parts->metrics, logger,        unix_now};
   { L402_ASSIGN_OR_RETURN(parts->handler, gateway::GatewayHandler::create(deps, shared_config)); }
+  parts->settlements =
+      std::make_unique<gateway::SettlementRecorder>(*parts->lightning.backend, *parts->store);
 
   if (shared_config->admin.enabled) {
     L402_ASSIGN_OR_RETURN(std::string credential,
@@ -423,6 +441,11 @@ void Runtime::shut_down() {
   if (Result<void> flushed = parts_->handler->flush(); !flushed.ok()) {
     parts_->logger->error("last ledger flush failed", {{"error", flushed.error().message()}});
   }
+  if (Result<void> written = parts_->settlements->write(); !written.ok()) {
+    parts_->logger->warn("last settlements not recorded; they come again at the next start",
+                         {{"error", written.error().message()}});
+  }
+  parts_->settlements.reset();
   parts_->handler.reset();
   parts_->lightning.devnet_rest.reset();
   parts_->lightning.backend.reset();

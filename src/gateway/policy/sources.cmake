@@ -12,4 +12,5 @@ set(l402_gateway_policy_sources
   replies.cpp
   request_path.cpp
   routing.cpp
+  settlement_recorder.cpp
 )

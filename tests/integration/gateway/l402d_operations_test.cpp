@@ -230,6 +230,48 @@ TEST_F(OperationsTest, AdminCommandsAnswerJsonAndStatsCountPaidRequests) {
   EXPECT_FALSE(nlohmann::json::parse(tokens.out, nullptr, false).is_discarded()) << tokens.out;
 }
 
+// What the node reports as paid reaches the ledger, whether or not the token is ever used;
+// after a restart, from where the ledger left off.
+TEST_F(OperationsTest, StatsCountTheInvoicesTheNodeSettled) {
+  TempDir data("l402d-itg-settled");
+  GatewaySetup setup;
+  setup.data_dir = data.file("data");
+  setup.services = standard_services(upstream_url());
+  const auto settled = [](Gateway& running) {
+    const CliRun run = running.admin("stats");
+    const nlohmann::json stats = nlohmann::json::parse(run.out, nullptr, false);
+    const bool has = run.exit_code == 0 && stats.is_object() && stats.contains("totals") &&
+                     stats["totals"].contains("settlements");
+    return has ? std::make_pair(stats["totals"]["settlements"].get<std::uint64_t>(),
+                                stats["totals"]["settled_msat"].get<std::uint64_t>())
+               : std::make_pair(std::uint64_t{99}, std::uint64_t{0});
+  };
+  {
+    Gateway& first = start_gateway(setup, "settled");
+    ASSERT_TRUE(first.ready()) << first.log_tail();
+    EXPECT_EQ(settled(first).first, 0u);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> payer, open_payer(first));
+    ASSERT_OK_AND_ASSIGN(const Purchase purchase, buy(first, *payer, "/api/hello"));
+    std::pair<std::uint64_t, std::uint64_t> after;
+    EXPECT_TRUE(eventually(
+        [&] {
+          after = settled(first);
+          return after.first == 1;
+        },
+        std::chrono::seconds(10)))
+        << "settlements: " << after.first;
+    EXPECT_GT(after.second, 0u);
+    payer.reset();
+    ASSERT_EQ(first.stop(), 0);
+  }
+  Gateway& again = start_gateway(setup, "settled-again");
+  ASSERT_TRUE(again.ready()) << again.log_tail();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> payer, open_payer(again));
+  ASSERT_OK_AND_ASSIGN(const Purchase purchase, buy(again, *payer, "/api/hello"));
+  EXPECT_TRUE(eventually([&] { return settled(again).first == 2; }, std::chrono::seconds(10)))
+      << "settlements: " << settled(again).first;
+}
+
 TEST_F(OperationsTest, AdminApiRefusesRequestsWithoutTheCredential) {
   const HttpResponse response = http_get(gateway().admin_url() + "/api/info");
   EXPECT_EQ(response.status, 401) << response.body;

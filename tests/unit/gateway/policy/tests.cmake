@@ -9,6 +9,7 @@ set(l402_gateway_policy_tests
   replies_test.cpp
   request_path_test.cpp
   routing_test.cpp
+  settlement_recorder_test.cpp
 )
 # ledger_batch_test holds SQLite's write lock from a connection of its own.
 find_package(SQLite3 REQUIRED)
