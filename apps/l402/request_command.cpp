@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "client_config.hpp"
+#include "deferred_wallet.hpp"
 #include "exit_codes.hpp"
 #include "l402/client.hpp"
 #include "output_sinks.hpp"
@@ -164,10 +165,8 @@ int run_request(const RequestArguments& arguments) {
   if (!config.ok()) return fail(kExitBadInput, config.error().message());
   Result<ClientOptions> options = client_options(arguments, *config);
   if (!options.ok()) return fail(kExitBadInput, options.error().message());
-  Result<std::unique_ptr<Backend>> wallet = open_wallet(config->wallet);
-  if (!wallet.ok()) return fail(kExitWalletUnavailable, "wallet: " + wallet.error().message());
   Result<std::unique_ptr<Client>> client =
-      Client::open(std::move(options).value(), std::move(wallet).value());
+      Client::open(std::move(options).value(), open_wallet_when_needed(config->wallet));
   if (!client.ok()) return fail(kExitStore, "token store: " + client.error().message());
 
   const std::unique_ptr<BodySink> sink = output_sink(arguments);

@@ -61,6 +61,7 @@ class GatewayBuyerTest : public ::testing::Test {
   }
 
   std::string url(const std::string& path) const { return gateway_->url() + path; }
+  std::string upstream_url() const { return upstream_.url; }  // free: no gateway in front
   const BuyerWallet& wallet() const { return wallet_; }
   Gateway& gateway() { return *gateway_; }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gateway_buyer_fixture.hpp"
+#include "raw_connection.hpp"
 #include "l402/crypto.hpp"
 #include "l402/encoding.hpp"
 #include "result_matchers.hpp"
@@ -261,6 +262,28 @@ TEST_F(GatewayBuyerTest, ExportedTokensWorkInAnotherStoreWithoutPayingAgain) {
   const CliRun run = other.run("get --json " + url("/api/hello"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(json_of(run)["paid_msat"], 0);
+  EXPECT_EQ(paid_tokens(1), 1);
+}
+
+// A buyer whose wallet is missing: free URLs and stored tokens need none, and only a
+// purchase fails, as the wallet being unavailable.
+TEST_F(GatewayBuyerTest, NoWalletIsNeededUntilAPaymentIs) {
+  const Buyer payer(wallet());
+  ASSERT_EQ(payer.run("get -s " + url("/api/hello")).exit_code, 0);
+  const BuyerWallet missing{payer.file("no-wallet-here"),
+                            "https://127.0.0.1:" + std::to_string(unused_port()), "default"};
+  const Buyer broke(missing, "", payer.store_dir());
+
+  const CliRun free = broke.run("get " + upstream_url() + "/api/hello");
+  EXPECT_EQ(free.exit_code, 0) << free.err;
+  EXPECT_NE(free.out.find("hello from the demo upstream"), std::string::npos) << free.out;
+  const CliRun stored = broke.run("get --json " + url("/api/hello"));
+  EXPECT_EQ(stored.exit_code, 0) << stored.err;
+  EXPECT_EQ(json_of(stored)["paid_msat"], 0);
+
+  const CliRun purchase = broke.run("get " + url("/lasting/hello"));
+  EXPECT_EQ(purchase.exit_code, 5) << purchase.err;  // kExitWalletUnavailable
+  EXPECT_NE(purchase.err.find("wallet"), std::string::npos) << purchase.err;
   EXPECT_EQ(paid_tokens(1), 1);
 }
 
