@@ -206,6 +206,10 @@ struct Metrics::Impl {
   HistogramFamily upstream{"l402d_upstream_duration_seconds",
                            "Time from sending a request upstream to its response head.",
                            kUpstreamBuckets};
+  CounterFamily ledger_dropped{"l402d_ledger_dropped_total",
+                               "Ledger rows dropped while the store could not take them, by kind."};
+  std::atomic<std::uint64_t> pending_challenges{0};
+  std::atomic<std::uint64_t> pending_paid_requests{0};
   std::atomic<std::int64_t> open_connections{0};
 };
 
@@ -246,6 +250,15 @@ void Metrics::observe_upstream(std::string_view service, std::chrono::nanosecond
   impl_->upstream.observe(label_text<1>({"service"}, {service}), duration);
 }
 
+void Metrics::set_ledger_pending(std::uint64_t challenges, std::uint64_t paid_requests) {
+  impl_->pending_challenges.store(challenges);
+  impl_->pending_paid_requests.store(paid_requests);
+}
+
+void Metrics::count_ledger_dropped(std::string_view kind, std::uint64_t rows) {
+  impl_->ledger_dropped.add(label_text<1>({"kind"}, {kind}), rows);
+}
+
 void Metrics::connection_opened() { impl_->open_connections.fetch_add(1); }
 void Metrics::connection_closed() { impl_->open_connections.fetch_sub(1); }
 std::int64_t Metrics::open_connections() const { return impl_->open_connections.load(); }
@@ -262,6 +275,14 @@ std::string Metrics::render() const {
   impl_->upstream_errors.render(out);
   impl_->verify.render(out);
   impl_->upstream.render(out);
+  impl_->ledger_dropped.render(out);
+  out +=
+      "# HELP l402d_ledger_pending Ledger rows waiting to be written to the store, by kind.\n"
+      "# TYPE l402d_ledger_pending gauge\n"
+      "l402d_ledger_pending{kind=\"challenge\"} " +
+      std::to_string(impl_->pending_challenges.load()) +
+      "\nl402d_ledger_pending{kind=\"paid_request\"} " +
+      std::to_string(impl_->pending_paid_requests.load()) + '\n';
   out +=
       "# HELP l402d_open_connections Client connections open now.\n"
       "# TYPE l402d_open_connections gauge\nl402d_open_connections " +

@@ -39,6 +39,10 @@ class Metrics {
   void count_upstream_error(std::string_view service, std::string_view kind);
   void observe_verify(std::chrono::nanoseconds duration);
   void observe_upstream(std::string_view service, std::chrono::nanoseconds duration);
+  // The ledger's rows waiting for the store, and those dropped because too many were waiting
+  // (kind: "challenge" or "paid_request").
+  void set_ledger_pending(std::uint64_t challenges, std::uint64_t paid_requests);
+  void count_ledger_dropped(std::string_view kind, std::uint64_t rows);
   void connection_opened();
   void connection_closed();
   std::int64_t open_connections() const;

@@ -13,6 +13,7 @@
 #include "gateway/policy/gateway_handler.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,9 @@ struct State {
   explicit State(GatewayDeps d) : deps(std::move(d)) {}
   GatewayDeps deps;
   LedgerBatch ledger;
+  // The ledger's drop counts already reported to the metrics.
+  std::atomic<std::uint64_t> reported_dropped_challenges{0};
+  std::atomic<std::uint64_t> reported_dropped_paid_requests{0};
 };
 
 }  // namespace
@@ -274,8 +278,8 @@ void GatewayHandler::handle(const RequestHead& head, std::function<void(Decision
   request.snapshot = impl_->current();
   const std::string_view raw_path = path_of(head.target);
   request.path = normalize_path(raw_path);
-  request.route = request.snapshot->router.match(host_without_port(head.host), request.path,
-                                                     head.grpc);
+  request.route =
+      request.snapshot->router.match(host_without_port(head.host), request.path, head.grpc);
   if (request.route == nullptr) {
     request.outcome.outcome = "not_found";
     request.outcome.client_address =
@@ -305,7 +309,20 @@ std::shared_ptr<const GatewayConfig> GatewayHandler::config() const {
 }
 
 Result<void> GatewayHandler::flush() {
-  return impl_->state->ledger.flush(impl_->state->deps.store);
+  State& state = *impl_->state;
+  Result<void> flushed = state.ledger.flush(state.deps.store);
+  Metrics& metrics = state.deps.metrics;
+  metrics.set_ledger_pending(state.ledger.pending_challenges(),
+                             state.ledger.pending_paid_requests());
+  const auto report = [&](std::string_view kind, std::uint64_t total,
+                          std::atomic<std::uint64_t>& reported) {
+    const std::uint64_t before = reported.exchange(total);
+    if (total > before) metrics.count_ledger_dropped(kind, total - before);
+  };
+  report("challenge", state.ledger.dropped_challenges(), state.reported_dropped_challenges);
+  report("paid_request", state.ledger.dropped_paid_requests(),
+         state.reported_dropped_paid_requests);
+  return flushed;
 }
 
 }  // namespace l402::gateway

@@ -79,6 +79,22 @@ TEST(Metrics, OpenConnectionsGaugeFollowsOpensAndCloses) {
   EXPECT_NE(metrics.render().find("l402d_open_connections 1\n"), std::string::npos);
 }
 
+TEST(Metrics, LedgerRowsPendingAndDroppedAreRenderedByKind) {
+  Metrics metrics;
+  EXPECT_NE(metrics.render().find("l402d_ledger_pending{kind=\"challenge\"} 0\n"),
+            std::string::npos);
+  metrics.set_ledger_pending(12, 3);
+  metrics.count_ledger_dropped("challenge", 5);
+  metrics.count_ledger_dropped("challenge", 2);
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("# TYPE l402d_ledger_pending gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("l402d_ledger_pending{kind=\"challenge\"} 12\n"), std::string::npos);
+  EXPECT_NE(text.find("l402d_ledger_pending{kind=\"paid_request\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("l402d_ledger_dropped_total{kind=\"challenge\"} 7\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("kind=\"paid_request\"} 0"), std::string::npos) << "no drop, no series";
+}
+
 TEST(Metrics, CountsFromManyThreadsAddUp) {
   Metrics metrics;
   std::vector<std::thread> threads;
