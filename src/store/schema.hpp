@@ -169,26 +169,17 @@ CREATE TABLE counters (
 )sql",
 };
 
-inline constexpr Migration kMigration2{
-    2,
-    "settlement cursors; challenges by payment hash",
-    // ---- SQLite
-    R"sql(
+// The same statements in both dialects.
+inline constexpr std::string_view kMigration2Script = R"sql(
 CREATE TABLE settlement_cursors (
   node         TEXT NOT NULL PRIMARY KEY,
   settle_index BIGINT NOT NULL
 );
 CREATE INDEX challenges_by_payment_hash ON challenges (payment_hash);
-)sql",
-    // ---- PostgreSQL
-    R"sql(
-CREATE TABLE settlement_cursors (
-  node         TEXT NOT NULL PRIMARY KEY,
-  settle_index BIGINT NOT NULL
-);
-CREATE INDEX challenges_by_payment_hash ON challenges (payment_hash);
-)sql",
-};
+)sql";
+
+inline constexpr Migration kMigration2{2, "settlement cursors; challenges by payment hash",
+                                       kMigration2Script, kMigration2Script};
 
 inline constexpr std::array<Migration, 2> kMigrations{kMigration1, kMigration2};
 

@@ -33,13 +33,17 @@ using ::l402::test::IsOk;
 using ::l402::test::TempDir;
 
 // Forwards to a real backend; while `down` is set, create_invoice fails as an unreachable
-// node does.
+// node does, and get_info while `info_down` is.
 class SwitchableBackend final : public Backend {
  public:
   explicit SwitchableBackend(Backend& inner) : inner_(inner) {}
   std::atomic<bool> down{false};
+  std::atomic<bool> info_down{false};
 
-  Result<NodeInfo> get_info() override { return inner_.get_info(); }
+  Result<NodeInfo> get_info() override {
+    if (info_down) return Error(ErrorCode::kUnavailable, "connection refused");
+    return inner_.get_info();
+  }
   Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override {
     if (down) return Error(ErrorCode::kUnavailable, "connection refused");
     return inner_.create_invoice(request);

@@ -17,35 +17,6 @@ using Clock = std::chrono::steady_clock;
 using SettlementRecorderTest = GatewayTest;
 using ::l402::test::HasError;
 
-// get_info fails while `down` is set, as with an unreachable node.
-class NodeThatCanBeDown final : public Backend {
- public:
-  explicit NodeThatCanBeDown(Backend& inner) : inner_(inner) {}
-  std::atomic<bool> down{false};
-
-  Result<NodeInfo> get_info() override {
-    if (down) return Error(ErrorCode::kUnavailable, "connection refused");
-    return inner_.get_info();
-  }
-  Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override {
-    return inner_.create_invoice(request);
-  }
-  Result<InvoiceStatus> lookup_invoice(const Hash256& payment_hash) override {
-    return inner_.lookup_invoice(payment_hash);
-  }
-  Result<std::unique_ptr<SettlementSubscription>> subscribe_settlements(
-      std::uint64_t after, SettlementHandler handler) override {
-    return inner_.subscribe_settlements(after, std::move(handler));
-  }
-  PayOutcome pay(const PayRequest& request) override { return inner_.pay(request); }
-  Result<PaymentStatus> lookup_payment(const Hash256& payment_hash) override {
-    return inner_.lookup_payment(payment_hash);
-  }
-
- private:
-  Backend& inner_;
-};
-
 // Writes until the ledger holds `count` settlements (at most 10 s); the ledger's summary.
 LedgerSummary write_until(SettlementRecorder& recorder, Store& store, std::uint64_t count) {
   LedgerSummary summary;
@@ -108,12 +79,12 @@ TEST_F(SettlementRecorderTest, PaidInvoicesOfTheGatewaysChallengesAreRecordedOnc
 }
 
 TEST_F(SettlementRecorderTest, NodeDownAtFirstIsTriedAgainAfterTheRetryInterval) {
-  NodeThatCanBeDown node(*receiver_);
-  node.down = true;
+  SwitchableBackend node(*receiver_);
+  node.info_down = true;
   SettlementRecorder recorder(node, *store_);
   const Clock::time_point start = Clock::now();
   EXPECT_TRUE(HasError(recorder.subscribe_if_due(start), ErrorCode::kUnavailable));
-  node.down = false;
+  node.info_down = false;
   EXPECT_TRUE(IsOk(recorder.subscribe_if_due(start + std::chrono::seconds(1))));
   EXPECT_FALSE(recorder.subscribed()) << "tried again before the retry interval";
   EXPECT_TRUE(IsOk(recorder.subscribe_if_due(start + SettlementRecorder::kRetryInterval)));
