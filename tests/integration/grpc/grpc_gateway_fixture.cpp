@@ -184,7 +184,7 @@ void GrpcGatewayTest::SetUpTestSuite() {
       service_yaml("echo", "/l402\\\\.testing\\\\.Echo/.*", echo, {"price: 2", "max_body: 64KiB"}) +
       service_yaml("open", "/open\\\\.Echo/.*", echo, {"auth: \"off\"", rewrite("/open.Echo/")}) +
       service_yaml("short", "/short\\\\.Echo/.*", echo,
-                   {"price: 1", "timeout: 1s", rewrite("/short.Echo/")}) +
+                   {"price: 1", "timeout: 3s", rewrite("/short.Echo/")}) +
       service_yaml("down", "/down\\\\.Echo/.*", "grpc://127.0.0.1:" + std::to_string(unused_port()),
                    {"auth: \"off\"", rewrite("/down.Echo/")}) +
       service_yaml("web", "/api/.*", "http://127.0.0.1:9", {"price: 1"});

@@ -9,7 +9,7 @@
 //   say    /l402.testing.Echo/Say   1 sat   (per method: the first match wins)
 //   echo   /l402.testing.Echo/.*    2 sat, max_body 64 KiB
 //   open   /open.Echo/.*            auth off
-//   short  /short.Echo/.*           1 sat, tokens valid for 1 s
+//   short  /short.Echo/.*           1 sat, tokens valid for 3 s
 //   down   /down.Echo/.*            auth off, in front of a port nothing listens on
 //   web    /api/.*                  an HTTP service (its upstream is never reached)
 #pragma once

@@ -176,8 +176,9 @@ TEST_F(GrpcGatewayTest, ExpiredTokenGetsAFreshChallenge) {
   const GrpcPurchase token = buy("/short.Echo/Say");
   const CallResult fresh = call(*channel(), "/short.Echo/Say", {echo_request("x")},
                                 {{"authorization", token.authorization}});
+  // Valid for 3 s from the challenge (whole seconds): at least 2 s, ample to buy and use.
   EXPECT_TRUE(fresh.status.ok()) << fresh.status.error_message();
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(4100));
   const CallResult expired = call(*channel(), "/short.Echo/Say", {echo_request("x")},
                                   {{"authorization", token.authorization}});
   EXPECT_EQ(expired.status.error_code(), grpc::StatusCode::INTERNAL);
