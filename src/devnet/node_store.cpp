@@ -18,8 +18,9 @@ constexpr std::string_view kCreateVersionTable =
 
 // Version 1. Amounts in msat; times in Unix seconds; state 0 = open, 1 = settled (an open
 // invoice past its expiry is reported as canceled, as LND cancels it, without a write).
-// devnet_meta holds 'created_at' and 'add_index_floor' (the largest add_index given before
-// the latest pruning, which may have deleted the newest invoices).
+// devnet_meta holds 'created_at' and 'add_index_floor' (no add_index up to it is given again:
+// the largest given before the latest pruning, which may have deleted the newest invoices, or
+// the end of the block reserved for queued invoices, which a crash may have lost).
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE devnet_meta (
   key TEXT PRIMARY KEY,
@@ -220,6 +221,7 @@ Result<void> NodeStore::load_counters() {
   created_at_ = from_column(created);
   last_settle_index_ = from_column(settled);
   last_add_index_ = from_column(added);
+  reserved_add_index_ = last_add_index_;
   return ok_result();
 }
 
@@ -299,8 +301,22 @@ Result<void> NodeStore::insert_invoice(DevnetInvoice& invoice) {
   return ok_result();
 }
 
+Result<void> NodeStore::write_add_index_floor(std::uint64_t floor) {
+  L402_ASSIGN_OR_RETURN(
+      sqlite::Statement write,
+      db_->prepare("INSERT OR REPLACE INTO devnet_meta (key, value) VALUES ('add_index_floor', ?1)",
+                   "keep add index"));
+  return write.bind(1, to_column(floor)).run();
+}
+
 Result<void> NodeStore::queue_invoice(DevnetInvoice& invoice) {
   if (queued_.size() >= kMaxQueuedInvoices) L402_RETURN_IF_ERROR(write_queued_invoices());
+  if (last_add_index_ + 1 > reserved_add_index_) {
+    // Queued invoices are lost in a crash; their indexes must not be given again after it.
+    const std::uint64_t reserved = last_add_index_ + kAddIndexBlock;
+    L402_RETURN_IF_ERROR(write_add_index_floor(reserved));
+    reserved_add_index_ = reserved;
+  }
   invoice.add_index = ++last_add_index_;
   queued_.push_back(invoice);
   return ok_result();
@@ -319,7 +335,11 @@ Result<void> NodeStore::write_queued_invoices() {
 
 NodeStore::~NodeStore() {
   // Nothing to report to at this point; a failure loses only unpaid invoices (see above).
-  (void)write_queued_invoices();
+  // After a clean close the indexes continue from the last one given, not from the block
+  // reserved for a crash.
+  if (write_queued_invoices().ok() && reserved_add_index_ > last_add_index_) {
+    (void)write_add_index_floor(last_add_index_);
+  }
 }
 
 Result<std::optional<DevnetInvoice>> NodeStore::find_invoice(const Hash256& payment_hash) {
@@ -375,11 +395,7 @@ Result<std::size_t> NodeStore::delete_open_invoices_expired_before(std::uint64_t
                                                                    std::size_t limit) {
   L402_RETURN_IF_ERROR(write_queued_invoices());
   // Deleting the newest invoices must not let their add_index be given again.
-  L402_ASSIGN_OR_RETURN(
-      sqlite::Statement floor,
-      db_->prepare("INSERT OR REPLACE INTO devnet_meta (key, value) VALUES ('add_index_floor', ?1)",
-                   "delete expired invoices"));
-  L402_RETURN_IF_ERROR(floor.bind(1, to_column(last_add_index_)).run());
+  L402_RETURN_IF_ERROR(write_add_index_floor(std::max(last_add_index_, reserved_add_index_)));
   L402_ASSIGN_OR_RETURN(
       sqlite::Statement remove,
       db_->prepare("DELETE FROM invoices WHERE add_index IN (SELECT add_index FROM invoices "

@@ -13,7 +13,8 @@
 // invoices still queued: unpaid ones only, since paying one writes it first.
 //
 // Indexes, each from 1 and never reused: add_index continues from the largest one given
-// (kept in devnet_meta before pruning deletes invoices, since the newest may go);
+// (kept in devnet_meta before pruning deletes invoices, since the newest may go, and reserved
+// there in blocks for queued invoices, since a crash may lose them);
 // settle_index and payment_index from the largest stored (settled invoices and payments are
 // never deleted). Counting in memory instead of AUTOINCREMENT spares a page write per
 // invoice.
@@ -56,6 +57,9 @@ struct Settlement {
 
 // Invoices queued at most before they are written (NodeStore::queue_invoice).
 inline constexpr std::size_t kMaxQueuedInvoices = 256;
+// Add indexes reserved at a time for queued invoices (one write per block): a crash skips
+// what is left of the block, so an index returned for a lost invoice is never given again.
+inline constexpr std::uint64_t kAddIndexBlock = 4096;
 
 class NodeStore {
  public:
@@ -115,6 +119,8 @@ class NodeStore {
   Result<void> set_balance(std::string_view account, Msat balance);
   Result<void> insert_payment(DevnetPayment& payment);
   Result<void> insert_row(const DevnetInvoice& invoice);
+  // devnet_meta's add_index_floor: no add_index up to it is given again after a reopen.
+  Result<void> write_add_index_floor(std::uint64_t floor);
 
   std::unique_ptr<sqlite::Connection> db_;
   // Declared after db_ so that it stops before the connection closes.
@@ -123,6 +129,8 @@ class NodeStore {
   std::uint64_t last_add_index_ = 0;
   std::uint64_t last_settle_index_ = 0;
   std::vector<DevnetInvoice> queued_;  // add_index from last written + 1 to last_add_index_
+  // The add_index_floor stored: queue_invoice() stores a higher one before going past it.
+  std::uint64_t reserved_add_index_ = 0;
 };
 
 }  // namespace l402::devnet

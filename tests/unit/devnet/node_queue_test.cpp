@@ -3,6 +3,8 @@
 // file on its own, on close, and before anything else touches invoices.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -84,6 +86,48 @@ TEST_F(DevnetQueue, EveryInvoiceSurvivesClosingTheNodeWithConsecutiveIndexes) {
   }
   ASSERT_OK_AND_ASSIGN(const DevnetInvoice next, node_->add_invoice(request(1'000)));
   EXPECT_EQ(next.add_index, count + 1);
+}
+
+// A process that dies with invoices still queued loses them, but not their indexes: an
+// index already handed out (to a caller, to subscribers) never names another invoice.
+TEST_F(DevnetQueue, IndexesOfInvoicesLostInACrashAreNotGivenAgain) {
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The crashing process: a node of its own, invoices added, then gone without closing.
+    ::close(report[0]);
+    Result<std::unique_ptr<DevnetNode>> node = DevnetNode::open(options("crashed"));
+    std::uint64_t last = 0;
+    for (int i = 0; node.ok() && i < 5; ++i) {
+      Result<DevnetInvoice> invoice = (*node)->add_invoice(request(1'000));
+      if (invoice.ok()) last = invoice->add_index;
+    }
+    const ssize_t written = ::write(report[1], &last, sizeof last);
+    ::_exit(written == sizeof last ? 0 : 1);
+  }
+  ::close(report[1]);
+  std::uint64_t last_given = 0;
+  const ssize_t got = ::read(report[0], &last_given, sizeof last_given);
+  ::close(report[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(got, static_cast<ssize_t>(sizeof last_given));
+  ASSERT_EQ(last_given, 5u);
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<DevnetNode> reopened, DevnetNode::open(options("crashed")));
+  ASSERT_OK_AND_ASSIGN(const DevnetInvoice next, reopened->add_invoice(request(1'000)));
+  EXPECT_GT(next.add_index, last_given);
+}
+
+TEST_F(DevnetQueue, IndexesContinueByOneAfterAClose) {
+  ASSERT_OK_AND_ASSIGN(const DevnetInvoice before, node_->add_invoice(request(1'000)));
+  node_.reset();
+  ASSERT_OK_AND_ASSIGN(node_, DevnetNode::open(options()));
+  ASSERT_OK_AND_ASSIGN(const DevnetInvoice after, node_->add_invoice(request(1'000)));
+  EXPECT_EQ(after.add_index, before.add_index + 1);
 }
 
 TEST_F(DevnetQueue, ChosenPreimageOfAQueuedInvoiceIsRefused) {
