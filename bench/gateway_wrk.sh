@@ -58,61 +58,22 @@ pids+=($!)
 upstream_url=$(wait_for_line "${work}/upstream.ready" 10 | json url) ||
   die "the demo upstream did not start: $(cat "${work}/upstream.log")"
 
-# ---- nginx, with a prefix, pid file, logs and temp paths of its own
+# ---- nginx proxy_pass to the upstream
 
-mkdir -p "${work}/nginx/logs"
-user_line=""
-# As root, nginx would hand its workers to `nobody`; keep them as the current user.
-[[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
-# nginx cannot report an ephemeral port: take a port below the ephemeral range that nobody
-# listens on, and take another if nginx still cannot bind it.
-nginx_url=""
-for _ in $(seq 5); do
-  nginx_port=$((20000 + RANDOM % 12000))
-  (exec 3<>"/dev/tcp/127.0.0.1/${nginx_port}") 2>/dev/null && continue
-  cat >"${work}/nginx/nginx.conf" <<CONF
-${user_line}
-daemon off;
-worker_processes auto;
-pid ${work}/nginx/nginx.pid;
-error_log ${work}/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${work}/nginx/client_body;
-  proxy_temp_path ${work}/nginx/proxy;
-  fastcgi_temp_path ${work}/nginx/fastcgi;
-  uwsgi_temp_path ${work}/nginx/uwsgi;
-  scgi_temp_path ${work}/nginx/scgi;
-  upstream demo {
+nginx_answers() { curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$1${path}"; }
+start_nginx "  upstream demo {
     server ${upstream_url#http://};
     keepalive 128;
   }
   server {
-    listen 127.0.0.1:${nginx_port};
+    listen 127.0.0.1:@PORT@;
     location / {
       proxy_pass http://demo;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-CONF
-  "${nginx}" -p "${work}/nginx" -c "${work}/nginx/nginx.conf" -e "${work}/nginx/logs/error.log" &
-  nginx_pid=$!
-  for _ in $(seq 50); do
-    kill -0 "${nginx_pid}" 2>/dev/null || break
-    if curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:${nginx_port}${path}"; then
-      nginx_url="http://127.0.0.1:${nginx_port}"
-      break
-    fi
-    sleep 0.1
-  done
-  [[ -n "${nginx_url}" ]] && { pids+=("${nginx_pid}"); break; }
-  kill "${nginx_pid}" 2>/dev/null || true
-  wait "${nginx_pid}" 2>/dev/null || true
-done
-[[ -n "${nginx_url}" ]] || die "nginx did not start: $(cat "${work}/nginx/logs/error.log")"
+  }" nginx_answers || die "nginx did not start: $(cat "${work}/nginx/logs/error.log")"
+nginx_url="http://127.0.0.1:${nginx_port}"
 
 # ---- l402d, and a credential paid through its devnet with `l402 pay`
 
@@ -182,16 +143,7 @@ for round in $(seq "${rounds}"); do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" '
-  function median(list, n,    i, j, value, sorted) {  # list: "a b c"; mawk has no asort
-    n = split(list, sorted, " ")
-    for (i = 2; i <= n; ++i) {
-      value = sorted[i]
-      for (j = i - 1; j >= 1 && sorted[j] + 0 > value + 0; --j) sorted[j + 1] = sorted[j]
-      sorted[j + 1] = value
-    }
-    return n % 2 ? sorted[(n + 1) / 2] : (sorted[n / 2] + sorted[n / 2 + 1]) / 2
-  }
+printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" "${awk_median}"'
   function row(name, round, rate, p50, p99, total, non2xx, errors) {
     printf "%-40s %5s %11s %8s %8s %9s %8s  %s\n", name, round, rate, p50, p99, total, non2xx,
            errors

@@ -60,86 +60,33 @@ l402d_pid=""
 upstream=$(wait_for_line "${work}/upstream.ready" 10 | json listening) ||
   die "the echo upstream did not start: $(cat "${work}/upstream.log")"
 
-# ---- nginx's grpc_pass to the upstream, with a prefix, pid file and logs of its own
+# ---- nginx's grpc_pass to the upstream
 
 nginx_target=""
-if [[ -x "${nginx}" ]]; then
-  mkdir -p "${work}/nginx/logs"
-  user_line=""
-  # As root, nginx would hand its workers to `nobody`; keep them as the current user.
-  [[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
-  # nginx cannot report an ephemeral port: take a port below the ephemeral range that nobody
-  # listens on, and take another if nginx still cannot bind it.
-  for _ in $(seq 5); do
-    nginx_port=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/${nginx_port}") 2>/dev/null && continue
-    cat >"${work}/nginx/nginx.conf" <<CONF
-${user_line}
-daemon off;
-worker_processes auto;
-pid ${work}/nginx/nginx.pid;
-error_log ${work}/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${work}/nginx/client_body;
-  proxy_temp_path ${work}/nginx/proxy;
-  fastcgi_temp_path ${work}/nginx/fastcgi;
-  uwsgi_temp_path ${work}/nginx/uwsgi;
-  scgi_temp_path ${work}/nginx/scgi;
-  upstream echo {
+nginx_answers() {
+  local answer
+  answer=$(timeout 5 "${grpc_load}" --target "127.0.0.1:$1" --challenge || true)
+  [[ $(json status_name <<<"${answer}") == OK ]]
+}
+if [[ ! -x "${nginx}" ]]; then
+  echo "grpc_bench: no nginx: run (4) skipped" >&2
+elif start_nginx "  upstream echo {
     server ${upstream};
     keepalive 128;
   }
   server {
-    listen 127.0.0.1:${nginx_port} http2;
+    listen 127.0.0.1:@PORT@ http2;
     location / { grpc_pass grpc://echo; }
-  }
-}
-CONF
-    "${nginx}" -p "${work}/nginx" -c "${work}/nginx/nginx.conf" \
-      -e "${work}/nginx/logs/error.log" &
-    nginx_pid=$!
-    for _ in $(seq 50); do
-      kill -0 "${nginx_pid}" 2>/dev/null || break
-      answer=$(timeout 5 "${grpc_load}" --target "127.0.0.1:${nginx_port}" --challenge || true)
-      if [[ $(json status_name <<<"${answer}") == OK ]]; then
-        nginx_target="127.0.0.1:${nginx_port}"
-        break
-      fi
-      sleep 0.1
-    done
-    [[ -n "${nginx_target}" ]] && { pids+=("${nginx_pid}"); break; }
-    kill "${nginx_pid}" 2>/dev/null || true
-    wait "${nginx_pid}" 2>/dev/null || true
-  done
-  [[ -n "${nginx_target}" ]] ||
-    echo "grpc_bench: nginx did not start: run (4) skipped: $(cat "${work}/nginx/logs/error.log")" >&2
+  }" nginx_answers; then
+  nginx_target="127.0.0.1:${nginx_port}"
 else
-  echo "grpc_bench: no nginx: run (4) skipped" >&2
+  echo "grpc_bench: nginx did not start: run (4) skipped: $(cat "${work}/nginx/logs/error.log")" >&2
 fi
 
 # ---- l402d with a gRPC listener, and a credential paid through its devnet with `l402 pay`
 
 if [[ ${with_l402d} -eq 1 ]]; then
-  cat >"${work}/l402d.yaml" <<YAML
-data_dir: ${work}/l402d
-listen:
-  - address: 127.0.0.1:0
-  - address: 127.0.0.1:0
-    role: grpc
-admin:
-  address: 127.0.0.1:0
-lightning:
-  backend: devnet
-  devnet: {dir: ${work}/l402d/devnet, listen: 127.0.0.1:0}
-log: {format: text, level: warn, access_log: false}
-services:
-  - name: echo
-    path: "^/l402\\\\.testing\\\\.Echo/.*$"
-    upstream: grpc://${upstream}
-    price: 1
-YAML
+  write_l402d_config "grpc://${upstream}" '^/l402\\.testing\\.Echo/.*$' grpc
   "${l402d}" --config "${work}/l402d.yaml" >"${work}/l402d.ready" 2>"${work}/l402d.log" &
   pids+=($!)
   l402d_pid=$!
@@ -228,16 +175,8 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # CPU us/call: CPU time the process spent in the measured part, per call answered.
-printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per_second}" '
-  function median(list, n,    i, j, value, sorted) {  # list: "a b c"; mawk has no asort
-    n = split(list, sorted, " ")
-    for (i = 2; i <= n; ++i) {
-      value = sorted[i]
-      for (j = i - 1; j >= 1 && sorted[j] + 0 > value + 0; --j) sorted[j + 1] = sorted[j]
-      sorted[j + 1] = value
-    }
-    return n % 2 ? sorted[(n + 1) / 2] : (sorted[n / 2] + sorted[n / 2 + 1]) / 2
-  }
+printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" -v tck="${ticks_per_second}" \
+  "${awk_median}"'
   function row(name, round, rate, p50, p90, p99, upstream_cpu, l402d_cpu, ok, failed, failures) {
     printf "%-32s %5s %7s %7s %7s %7s %9s %9s %8s %7s  %s\n", name, round, rate, p50, p90, p99,
            upstream_cpu, l402d_cpu, ok, failed, failures
