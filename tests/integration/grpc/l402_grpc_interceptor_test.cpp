@@ -25,6 +25,7 @@
 
 #include "echo.grpc.pb.h"
 #include "echo.pb.h"
+#include "forwarding_backend.hpp"
 #include "l402/authority.hpp"
 #include "l402/client.hpp"
 #include "l402/devnet.hpp"
@@ -152,31 +153,17 @@ class EchoSeller final : public l402::testing::Echo::Service {
 };
 
 // The payer's wallet, counting pay() calls.
-class CountingWallet final : public Backend {
+class CountingWallet final : public test::ForwardingBackend {
  public:
   CountingWallet(std::unique_ptr<Backend> inner, std::atomic<int>& pays)
-      : inner_(std::move(inner)), pays_(pays) {}
-  Result<NodeInfo> get_info() override { return inner_->get_info(); }
-  Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override {
-    return inner_->create_invoice(request);
-  }
-  Result<InvoiceStatus> lookup_invoice(const Hash256& payment_hash) override {
-    return inner_->lookup_invoice(payment_hash);
-  }
-  Result<std::unique_ptr<SettlementSubscription>> subscribe_settlements(
-      std::uint64_t after, SettlementHandler handler) override {
-    return inner_->subscribe_settlements(after, std::move(handler));
-  }
+      : ForwardingBackend(*inner), owned_(std::move(inner)), pays_(pays) {}
   PayOutcome pay(const PayRequest& request) override {
     pays_.fetch_add(1);
-    return inner_->pay(request);
-  }
-  Result<PaymentStatus> lookup_payment(const Hash256& payment_hash) override {
-    return inner_->lookup_payment(payment_hash);
+    return ForwardingBackend::pay(request);
   }
 
  private:
-  std::unique_ptr<Backend> inner_;
+  std::unique_ptr<Backend> owned_;
   std::atomic<int>& pays_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "forwarding_backend.hpp"
 #include "l402/client.hpp"
 #include "l402/devnet.hpp"
 #include "l402_test_server.hpp"
@@ -23,34 +24,23 @@ using namespace std::chrono_literals;
 
 // The payer's wallet with two knobs: pay() can be counted, and lookup_payment() can be made
 // to answer "in flight" (a payment whose outcome the node does not know yet).
-class ScriptedWallet final : public Backend {
+class ScriptedWallet final : public ::l402::test::ForwardingBackend {
  public:
   explicit ScriptedWallet(std::unique_ptr<Backend> inner, std::atomic<int>* pays = nullptr)
-      : inner_(std::move(inner)), pays_(pays) {}
+      : ForwardingBackend(*inner), owned_(std::move(inner)), pays_(pays) {}
   bool lookups_in_flight = false;
 
-  Result<NodeInfo> get_info() override { return inner_->get_info(); }
-  Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override {
-    return inner_->create_invoice(request);
-  }
-  Result<InvoiceStatus> lookup_invoice(const Hash256& payment_hash) override {
-    return inner_->lookup_invoice(payment_hash);
-  }
-  Result<std::unique_ptr<SettlementSubscription>> subscribe_settlements(
-      std::uint64_t after, SettlementHandler handler) override {
-    return inner_->subscribe_settlements(after, std::move(handler));
-  }
   PayOutcome pay(const PayRequest& request) override {
     if (pays_ != nullptr) pays_->fetch_add(1);
-    return inner_->pay(request);
+    return ForwardingBackend::pay(request);
   }
   Result<PaymentStatus> lookup_payment(const Hash256& payment_hash) override {
     if (lookups_in_flight) return PaymentStatus{PaymentState::kInFlight, {}, {}};
-    return inner_->lookup_payment(payment_hash);
+    return ForwardingBackend::lookup_payment(payment_hash);
   }
 
  private:
-  std::unique_ptr<Backend> inner_;
+  std::unique_ptr<Backend> owned_;
   std::atomic<int>* pays_;
 };
 

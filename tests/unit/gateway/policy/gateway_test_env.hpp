@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "forwarding_backend.hpp"
 #include "gateway/policy/gateway_handler.hpp"
 #include "l402/devnet.hpp"
 #include "l402/encoding.hpp"
@@ -34,34 +35,20 @@ using ::l402::test::TempDir;
 
 // Forwards to a real backend; while `down` is set, create_invoice fails as an unreachable
 // node does, and get_info while `info_down` is.
-class SwitchableBackend final : public Backend {
+class SwitchableBackend final : public ::l402::test::ForwardingBackend {
  public:
-  explicit SwitchableBackend(Backend& inner) : inner_(inner) {}
+  explicit SwitchableBackend(Backend& inner) : ForwardingBackend(inner) {}
   std::atomic<bool> down{false};
   std::atomic<bool> info_down{false};
 
   Result<NodeInfo> get_info() override {
     if (info_down) return Error(ErrorCode::kUnavailable, "connection refused");
-    return inner_.get_info();
+    return ForwardingBackend::get_info();
   }
   Result<IssuedInvoice> create_invoice(const InvoiceRequest& request) override {
     if (down) return Error(ErrorCode::kUnavailable, "connection refused");
-    return inner_.create_invoice(request);
+    return ForwardingBackend::create_invoice(request);
   }
-  Result<InvoiceStatus> lookup_invoice(const Hash256& payment_hash) override {
-    return inner_.lookup_invoice(payment_hash);
-  }
-  Result<std::unique_ptr<SettlementSubscription>> subscribe_settlements(
-      std::uint64_t after, SettlementHandler handler) override {
-    return inner_.subscribe_settlements(after, std::move(handler));
-  }
-  PayOutcome pay(const PayRequest& request) override { return inner_.pay(request); }
-  Result<PaymentStatus> lookup_payment(const Hash256& payment_hash) override {
-    return inner_.lookup_payment(payment_hash);
-  }
-
- private:
-  Backend& inner_;
 };
 
 // A service priced 2 sat in front of 127.0.0.1:9000, for paths under /api/.
