@@ -17,8 +17,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -150,6 +152,29 @@ class EchoSeller final : public l402::testing::Echo::Service {
   Authority authority_;
   std::atomic<int> challenges_{0};
   std::atomic<int> granted_{0};
+};
+
+// The status a callback-API call ends with, waited for on the test's thread.
+class CallEnd {
+ public:
+  std::function<void(grpc::Status)> callback() {
+    return [this](grpc::Status status) {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      status_ = std::move(status);
+      ended_.notify_one();
+    };
+  }
+  // nullopt when the call has not ended within `limit`.
+  std::optional<grpc::Status> wait(std::chrono::seconds limit) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ended_.wait_for(lock, limit, [&] { return status_.has_value(); });
+    return status_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  std::optional<grpc::Status> status_;
 };
 
 // The payer's wallet, counting pay() calls.
@@ -410,16 +435,10 @@ TEST_F(GrpcInterceptorTest, CallbackUnaryCallIsRetriedWithoutBlockingGrpcThreads
   EchoRequest request;
   request.set_text("callback");
   EchoReply reply;
-  std::mutex mu;
-  std::condition_variable done;
-  std::optional<grpc::Status> result;
-  stub->async()->Say(&context, &request, &reply, [&](grpc::Status status) {
-    const std::lock_guard<std::mutex> lock(mu);
-    result = std::move(status);
-    done.notify_one();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(done.wait_for(lock, 30s, [&] { return result.has_value(); }));
+  CallEnd end;
+  stub->async()->Say(&context, &request, &reply, end.callback());
+  const std::optional<grpc::Status> result = end.wait(30s);
+  ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok()) << result->error_message();
   EXPECT_EQ(reply.text(), "callback");
   EXPECT_EQ(pays_.load(), 1);
@@ -603,17 +622,11 @@ TEST_F(GrpcInterceptorTest, GenericStubCallsReceiveByteBuffers) {
   grpc::ByteBuffer reply_bytes;
   grpc::ClientContext context;
   set_deadline(context);
-  std::mutex mu;
-  std::condition_variable done;
-  std::optional<grpc::Status> result;
+  CallEnd end;
   stub.UnaryCall(&context, "/l402.testing.Echo/Say", grpc::StubOptions(), &request_bytes,
-                 &reply_bytes, [&](grpc::Status status) {
-                   const std::lock_guard<std::mutex> lock(mu);
-                   result = std::move(status);
-                   done.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(done.wait_for(lock, 30s, [&] { return result.has_value(); }));
+                 &reply_bytes, end.callback());
+  const std::optional<grpc::Status> result = end.wait(30s);
+  ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok()) << result->error_message();
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(reply_bytes.Dump(&slices).ok());
