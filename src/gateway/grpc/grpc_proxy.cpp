@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -19,6 +17,7 @@
 
 #include "devnet/rest/tls_certificate.hpp"
 #include "gateway/grpc/grpc_call.hpp"
+#include "gateway/grpc/pem_file.hpp"
 #include "gateway/grpc/upstream_channels.hpp"
 
 namespace l402::gateway {
@@ -30,15 +29,6 @@ constexpr std::chrono::milliseconds kDrainPoll{20};
 std::string describe(const ListenerConfig& listener) {
   const bool ipv6 = listener.host.find(':') != std::string::npos;
   return (ipv6 ? "[" + listener.host + "]" : listener.host) + ":" + std::to_string(listener.port);
-}
-
-Result<std::string> read_pem(const std::filesystem::path& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Error(ErrorCode::kFailedPrecondition, what + " " + path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 class ProxyService final : public grpc::CallbackGenericService {
@@ -165,8 +155,8 @@ class Proxy final : public GrpcProxy {
     } else {
       const std::string what = "gRPC listener " + describe(listener) + ": TLS";
       L402_ASSIGN_OR_RETURN(pair.cert_chain,
-                            read_pem(listener.tls.cert_file, what + " certificate"));
-      L402_ASSIGN_OR_RETURN(pair.private_key, read_pem(listener.tls.key_file, what + " key"));
+                            read_pem_file(listener.tls.cert_file, what + " certificate"));
+      L402_ASSIGN_OR_RETURN(pair.private_key, read_pem_file(listener.tls.key_file, what + " key"));
     }
     grpc::SslServerCredentialsOptions options;
     options.pem_key_cert_pairs.push_back(std::move(pair));

@@ -6,11 +6,10 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/support/channel_arguments.h>
 
-#include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "gateway/grpc/grpc_proxy.hpp"
+#include "gateway/grpc/pem_file.hpp"
 
 namespace l402::gateway {
 namespace {
@@ -25,14 +24,6 @@ std::string target_of(const UpstreamConfig& upstream) {
   return (ipv6 ? "[" + upstream.host + "]" : upstream.host) + ":" + std::to_string(upstream.port);
 }
 
-Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorCode::kFailedPrecondition, "cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Result<std::shared_ptr<grpc::ChannelCredentials>> credentials_for(const UpstreamConfig& upstream) {
   if (!upstream.tls()) return grpc::InsecureChannelCredentials();
   if (!upstream.verify_tls) {
@@ -44,7 +35,7 @@ Result<std::shared_ptr<grpc::ChannelCredentials>> credentials_for(const Upstream
   }
   grpc::SslCredentialsOptions options;
   if (!upstream.ca_file.empty()) {
-    L402_ASSIGN_OR_RETURN(options.pem_root_certs, read_file(upstream.ca_file));
+    L402_ASSIGN_OR_RETURN(options.pem_root_certs, read_pem_file(upstream.ca_file, "upstream_ca"));
   }
   return grpc::SslCredentials(options);
 }
