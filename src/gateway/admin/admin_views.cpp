@@ -89,15 +89,13 @@ Json service_json(const ServiceConfig& service) {
 }  // namespace
 
 std::string origin_of(const std::string& scheme, const std::string& host, std::uint16_t port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return scheme + "://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return scheme + "://" + host_and_port(host, port);
 }
 
 Json info_json(const GatewayConfig& config, const InfoFacts& facts) {
   Json listeners = Json::array();
   for (const ListenerConfig& listener : config.listeners) {
-    listeners.push_back(
-        origin_of(listener_scheme(listener), listener.host, listener.port));
+    listeners.push_back(origin_of(listener_scheme(listener), listener.host, listener.port));
   }
   Json lightning{{"kind", lightning_kind_name(config.lightning.kind)}};
   if (facts.node) {

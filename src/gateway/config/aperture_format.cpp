@@ -256,9 +256,7 @@ bool read_aperture_authenticator(ConfigReader& reader, const YAML::Node& root,
   }
   lightning.kind = LightningKind::kLnd;
   if (auto address = reader.address(host, "authenticator.lndhost")) {
-    const std::string printed =
-        address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
-    lightning.lnd_url = "https://" + printed + ":" + std::to_string(kLndRestPort);
+    lightning.lnd_url = "https://" + host_and_port(address->host, kLndRestPort);
     reader.warning(host,
                    "authenticator.lndhost is LND's gRPC address; l402d uses LND's REST "
                    "API and assumes " +

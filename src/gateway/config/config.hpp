@@ -127,6 +127,23 @@ struct ListenerConfig {
   int line = 0;
 };
 
+// "host:port", with an IPv6 host in brackets.
+inline std::string host_and_port(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// What a request to `upstream` names as its Host (or :authority): the host, an IPv6 one in
+// brackets, with the port unless it is the scheme's default.
+inline std::string upstream_authority(const UpstreamConfig& upstream) {
+  std::string out = upstream.host.find(':') != std::string::npos && !upstream.host.starts_with('[')
+                        ? "[" + upstream.host + "]"
+                        : upstream.host;
+  const bool default_port = upstream.port == (upstream.tls() ? 443 : 80);
+  if (!default_port) out += ":" + std::to_string(upstream.port);
+  return out;
+}
+
 // "http", "https", "grpc" or "grpcs": how clients reach the listener.
 inline std::string listener_scheme(const ListenerConfig& listener) {
   if (listener.role == ListenerRole::kGrpc) return listener.tls.enabled ? "grpcs" : "grpc";
@@ -139,7 +156,7 @@ struct LightningConfig {
   LightningKind kind = LightningKind::kDevnet;
   // devnet: embedded in l402d; its LND REST API is served so that buyers can pay.
   std::filesystem::path devnet_dir;  // default: <data_dir>/devnet
-  bool devnet_serve = true;  // `listen: off` sets false: no REST API (buyers cannot pay)
+  bool devnet_serve = true;          // `listen: off` sets false: no REST API (buyers cannot pay)
   std::string devnet_host = "127.0.0.1";
   std::uint16_t devnet_port = 18080;  // 0: an ephemeral port
   // lnd

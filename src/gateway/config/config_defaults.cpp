@@ -33,10 +33,7 @@ std::optional<std::string> system_read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string UpstreamConfig::origin() const {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return scheme + "://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
+std::string UpstreamConfig::origin() const { return scheme + "://" + host_and_port(host, port); }
 
 GatewayConfig default_config(const std::filesystem::path& data_dir) {
   GatewayConfig config;

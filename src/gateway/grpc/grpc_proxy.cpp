@@ -27,8 +27,7 @@ namespace {
 constexpr std::chrono::milliseconds kDrainPoll{20};
 
 std::string describe(const ListenerConfig& listener) {
-  const bool ipv6 = listener.host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + listener.host + "]" : listener.host) + ":" + std::to_string(listener.port);
+  return host_and_port(listener.host, listener.port);
 }
 
 class ProxyService final : public grpc::CallbackGenericService {

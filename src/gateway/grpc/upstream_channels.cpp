@@ -20,8 +20,7 @@ std::string channel_key(const UpstreamConfig& upstream) {
 }
 
 std::string target_of(const UpstreamConfig& upstream) {
-  const bool ipv6 = upstream.host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + upstream.host + "]" : upstream.host) + ":" + std::to_string(upstream.port);
+  return host_and_port(upstream.host, upstream.port);
 }
 
 Result<std::shared_ptr<grpc::ChannelCredentials>> credentials_for(const UpstreamConfig& upstream) {

@@ -101,15 +101,6 @@ std::string rewrite_target(const ServiceConfig& service, std::string_view path,
   return out;
 }
 
-std::string upstream_authority(const UpstreamConfig& upstream) {
-  std::string out = upstream.host.find(':') != std::string::npos && !upstream.host.starts_with('[')
-                        ? "[" + upstream.host + "]"
-                        : upstream.host;
-  const bool default_port = upstream.port == (upstream.tls() ? 443 : 80);
-  if (!default_port) out += ":" + std::to_string(upstream.port);
-  return out;
-}
-
 ForwardPlan make_forward_plan(const ServiceConfig& service, const RequestHead& head,
                               std::string_view path, const ClientAddress& client,
                               const VerifiedCredential* paid) {

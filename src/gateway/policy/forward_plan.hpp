@@ -28,9 +28,6 @@ struct VerifiedCredential {
 std::string rewrite_target(const ServiceConfig& service, std::string_view path,
                            std::string_view query);
 
-// "host:port", the port left out when it is the scheme's default; IPv6 in brackets.
-std::string upstream_authority(const UpstreamConfig& upstream);
-
 // `paid` is null for auth off, free paths and freebies: then no credential fields are set.
 ForwardPlan make_forward_plan(const ServiceConfig& service, const RequestHead& head,
                               std::string_view path, const ClientAddress& client,

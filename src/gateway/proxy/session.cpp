@@ -349,15 +349,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     }
     append_fields(up_head_, plan_.set_fields);
     if (upgrade_) up_head_ += kWebSocketUpgradeFields;
-    if (!has_host) {
-      const UpstreamConfig& upstream = plan_.upstream;
-      const bool default_port = (upstream.scheme == "https" && upstream.port == 443) ||
-                                (upstream.scheme == "http" && upstream.port == 80);
-      const bool ipv6 = upstream.host.find(':') != std::string::npos;
-      std::string host = ipv6 ? "[" + upstream.host + "]" : upstream.host;
-      if (!default_port) host += ":" + std::to_string(upstream.port);
-      append_field(up_head_, "Host", host);
-    }
+    if (!has_host) append_field(up_head_, "Host", upstream_authority(plan_.upstream));
     if (request_chunked_) {
       up_head_ += "Transfer-Encoding: chunked\r\n";
     } else if (head_.content_length) {
