@@ -224,6 +224,18 @@ void set_method(CURL* easy, const std::string& method, BodySource* body) {
   }
 }
 
+// Which of curl's two timers ended a timed-out transfer. curl keeps its own clock, so its total
+// timer can fire a hair before our deadline; its low-speed (idle) timer cannot fire before a whole
+// idle period has passed since the hop started.
+bool total_deadline_hit(const std::optional<SteadyClock::time_point>& deadline,
+                        SteadyClock::time_point hop_started, const HttpOptions& options) {
+  if (!deadline.has_value()) return false;
+  const auto now = SteadyClock::now();
+  if (now >= *deadline) return true;
+  if (options.idle_timeout.count() <= 0) return true;
+  return now - hop_started < std::chrono::ceil<std::chrono::seconds>(options.idle_timeout);
+}
+
 struct HopContext {
   const HttpRequest* request = nullptr;
   const ChooseSink* choose_sink = nullptr;
@@ -282,14 +294,14 @@ Result<HopOutcome> run_hop(CURL* easy, const HttpOptions& options, const Hop& ho
   curl_easy_setopt(easy, CURLOPT_PREREQDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer.data());
 
+  const auto hop_started = SteadyClock::now();
   const CURLcode code = curl_easy_perform(easy);
   if (transfer.error.has_value()) return std::move(*transfer.error);
   if (body != nullptr && body->error().has_value()) return *body->error();
   const bool cut_on_purpose = transfer.stopped_dropping && code == CURLE_WRITE_ERROR;
   if (code != CURLE_OK && !cut_on_purpose) {
     facts.connected = transfer.connected;
-    facts.total_deadline_hit =
-        context.deadline.has_value() && SteadyClock::now() >= *context.deadline;
+    facts.total_deadline_hit = total_deadline_hit(context.deadline, hop_started, options);
     facts.curl_message = error_buffer.data();
     return transfer_error(code, facts);
   }
