@@ -15,6 +15,9 @@ constexpr auto kBusyTimeout = std::chrono::milliseconds(5'000);
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(sqlite::Connection& writer) {
   L402_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> own,
                         sqlite::Connection::open(writer.path(), /*create=*/false, kBusyTimeout));
+  // A connection finds the WAL only when it first reads the database; until then a checkpoint
+  // on it does nothing and reports -1 pages.
+  L402_RETURN_IF_ERROR(sqlite::use_wal(*own));
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer, std::move(own)));
   // Replaces the hook that sqlite3_wal_autocheckpoint() installs.
   sqlite3_wal_hook(writer.handle(), &WalCheckpointer::on_commit, checkpointer.get());

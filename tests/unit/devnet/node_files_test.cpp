@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "devnet_test_node.hpp"
@@ -196,6 +199,26 @@ TEST_F(DevnetFiles, SecondNodeOnTheSameDirectoryIsRefusedUntilTheFirstCloses) {
       HasErrorMentioning(DevnetNode::open(options()), ErrorCode::kFailedPrecondition, "in use"));
   node_.reset();
   EXPECT_TRUE(IsOk(DevnetNode::open(options())));
+}
+
+TEST_F(DevnetFiles, TheWriteAheadLogIsCopiedIntoTheDatabaseWhileTheNodeRuns) {
+  // Past the checkpointer's threshold (1000 pages of 4 KiB), then some.
+  const std::filesystem::path database = node_->data_dir() / "devnet.sqlite";
+  const std::filesystem::path wal = node_->data_dir() / "devnet.sqlite-wal";
+  constexpr std::uintmax_t kThreshold = 1'100 * 4'096;
+  for (int i = 0; i < 100'000 && std::filesystem::file_size(wal) < kThreshold; ++i) {
+    ASSERT_OK(node_->add_invoice(request(1'000 + static_cast<std::uint64_t>(i))));
+  }
+  ASSERT_GE(std::filesystem::file_size(wal), kThreshold);
+  // The checkpoint runs on a thread of its own: wait for it, at most 10 s. The database file
+  // holds one version of each page where the WAL holds many, so it stays smaller.
+  constexpr std::uintmax_t kCopied = 256 * 1'024;
+  std::uintmax_t copied = std::filesystem::file_size(database);
+  for (int i = 0; i < 1'000 && copied < kCopied; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    copied = std::filesystem::file_size(database);
+  }
+  EXPECT_GE(copied, kCopied) << "nothing was checkpointed from the WAL";
 }
 
 TEST_F(DevnetFiles, DefaultAccountStartsWithOneBitcoin) {
