@@ -6,6 +6,10 @@
 // reused sooner skips the check: under load that saves one system call in five per request,
 // and the retry of bodiless requests covers the rare miss. A periodic sweep closes connections idle
 // for longer than kIdleTimeout so that parked sockets do not pile up.
+//
+// Name resolution runs getaddrinfo on Asio's resolver thread, which no cancellation reaches: a
+// resolver that hangs would hold the request until getaddrinfo gives up. A timer fails the
+// attempt at its deadline instead, and the late answer, when it comes, is ignored.
 #include "gateway/proxy/upstream_pool.hpp"
 
 #include <sys/socket.h>
@@ -40,6 +44,7 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
             Clock::time_point deadline, std::shared_ptr<ssl::context> tls_context,
             UpstreamPool::ConnectHandler done)
       : resolver_(ioc),
+        resolve_timer_(ioc),
         tcp_(ioc),
         host_(upstream.host),
         port_(upstream.port),
@@ -61,6 +66,12 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
                          });
       return;
     }
+    resolve_timer_.expires_at(deadline_);
+    resolve_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+      if (timer_ec || self->finished_) return;
+      self->resolver_.cancel();
+      self->fail(ConnectFailure::kTimeout);
+    });
     resolver_.async_resolve(host_, std::to_string(port_),
                             [self = shared_from_this()](beast::error_code resolve_ec,
                                                         tcp::resolver::results_type results) {
@@ -70,6 +81,8 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
 
  private:
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (finished_) return;  // timed out already
+    resolve_timer_.cancel();
     if (ec) return fail(ConnectFailure::kResolve);
     if (Clock::now() >= deadline_) return fail(ConnectFailure::kTimeout);
     tcp_.expires_at(deadline_);
@@ -112,16 +125,19 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
   void succeed() {
+    finished_ = true;
     connection_->stream.tcp().expires_never();
     done_(std::move(connection_), ConnectFailure::kNone);
   }
 
   void fail(ConnectFailure failure) {
+    finished_ = true;
     connection_.reset();
     done_(nullptr, failure);
   }
 
   tcp::resolver resolver_;
+  net::steady_timer resolve_timer_;
   TcpStream tcp_;
   const std::string host_;
   const std::uint16_t port_;
@@ -131,6 +147,7 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   const std::shared_ptr<ssl::context> tls_context_;
   UpstreamPool::ConnectHandler done_;
   bool is_ip_literal_ = false;
+  bool finished_ = false;  // done_ was called
   UpstreamPtr connection_;
 };
 
