@@ -283,7 +283,12 @@ TEST_F(OperationsTest, AdminApiRefusesRequestsWithoutTheCredential) {
 TEST_F(OperationsTest, MetricsCountRequestsAndChallenges) {
   ASSERT_EQ(http_get(gateway().url() + "/api/hello").status, 402);
   ASSERT_EQ(http_get(gateway().url() + "/open/hello").status, 200);
-  const HttpResponse metrics = http_get(gateway().admin_url() + "/metrics");
+  // A request is counted once its response is written, which the client may see first.
+  HttpResponse metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = http_get(gateway().admin_url() + "/metrics");
+    return metrics.body.find("outcome=\"free\"") != std::string::npos;
+  }));
   ASSERT_EQ(metrics.status, 200) << metrics.error;
   EXPECT_NE(metrics.body.find("l402d_requests_total"), std::string::npos) << metrics.body;
   EXPECT_NE(metrics.body.find("l402d_challenges_total{service=\"demo\"}"), std::string::npos)
