@@ -1,7 +1,8 @@
 // One client connection: reads request heads, asks the RequestHandler what to do, and either
 // writes the handler's Reply or relays the exchange with an upstream, streaming both bodies
 // piece by piece (each piece read is written before the next read, so an event stream is
-// flushed event by event and no body is ever held whole).
+// flushed event by event and no body is ever held whole). A chunked body's trailer fields go
+// on with its last chunk when that side is written chunked too (an HTTP/1.0 client gets none).
 //
 // A session lives on one io_context, run by one thread, so it needs no strand. It owns itself
 // through the handlers it has pending (shared_from_this). Function names follow Beast's
@@ -231,6 +232,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     const boost::optional<std::uint64_t> length = parser_->content_length();
     if (length) head_.content_length = *length;
     request_chunked_ = parser_->chunked();
+    request_head_fields_ = head_.fields.size();
     head_.has_body = request_chunked_ || (length && *length > 0);
     keep_alive_ = parser_->keep_alive();
     const std::string* expect = find_field(head_.fields, "expect");
@@ -442,7 +444,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         buffers[1] = net::buffer(body_.get(), n);
         buffers[2] = net::buffer(kCrLf);
       }
-      if (done) buffers[3] = net::buffer(kLastChunk);
+      if (done) buffers[3] = net::buffer(last_chunk(head_.fields, request_head_fields_));
     } else {
       buffers[1] = net::buffer(body_.get(), n);
     }
@@ -535,6 +537,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     phase_ = Phase::kResponding;
     status_ = response_.status;
     remove_hop_by_hop(response_.fields);
+    response_head_fields_ = response_.fields.size();
     const bool no_body = head_.method == "HEAD" || status_ == 204 || status_ == 304;
     if (no_body) {
       framing_ = Framing::kNone;
@@ -587,7 +590,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
         buffers[2] = net::buffer(body_.get(), n);
         buffers[3] = net::buffer(kCrLf);
       }
-      if (done) buffers[4] = net::buffer(kLastChunk);
+      if (done) buffers[4] = net::buffer(last_chunk(response_.fields, response_head_fields_));
     } else {
       buffers[2] = net::buffer(body_.get(), n);
     }
@@ -601,6 +604,24 @@ class Session final : public SessionControl, public std::enable_shared_from_this
                        if (done) return self->complete_response();
                        self->relay_response_body();
                      });
+  }
+
+  // The end of a chunked body, with the trailer fields its sender wrote after the body (those
+  // of `fields` from `head_fields` on: the parser appends them to the head's), less those that
+  // describe the connection or the framing.
+  std::string_view last_chunk(const std::vector<Field>& fields, std::size_t head_fields) {
+    if (fields.size() <= head_fields) return kLastChunk;
+    last_chunk_.assign("0\r\n");
+    for (std::size_t i = head_fields; i < fields.size(); ++i) {
+      const Field& field = fields[i];
+      if (is_hop_by_hop(field.name) || iequals(field.name, "content-length") ||
+          iequals(field.name, "host")) {
+        continue;
+      }
+      append_parsed_field(last_chunk_, field.name, field.value);
+    }
+    last_chunk_ += kCrLf;
+    return last_chunk_;
   }
 
   void do_read_response_body() {
@@ -773,10 +794,12 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   bool keep_alive_ = false;
   bool request_chunked_ = false;
   bool expect_continue_ = false;
-  std::string out_;               // the response head
-  std::string reply_body_;        // a Reply's body
-  std::unique_ptr<char[]> body_;  // body bytes in transit, either direction
+  std::size_t request_head_fields_ = 0;  // fields of the head; later ones are trailers
+  std::string out_;                      // the response head
+  std::string reply_body_;               // a Reply's body
+  std::unique_ptr<char[]> body_;         // body bytes in transit, either direction
   ChunkSizeBuffer chunk_line_{};
+  std::string last_chunk_;  // a last chunk with trailer fields
 
   // The current request.
   Clock::time_point started_{};
@@ -797,6 +820,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   bool retried_ = false;
   bool received_response_bytes_ = false;
   ResponseHead response_;
+  std::size_t response_head_fields_ = 0;  // fields of the head; later ones are trailers
   std::optional<ResponseParser> response_parser_;
   Framing framing_ = Framing::kNone;
   bool head_pending_ = false;  // response head built, not written yet

@@ -151,6 +151,38 @@ TEST(ProxyForwarding, RelaysChunkedRequestAndChunkedResponse) {
   EXPECT_TRUE(handler.heads()[0].has_body);
 }
 
+TEST(ProxyForwarding, RelaysTheTrailerFieldsOfChunkedBodiesBothWays) {
+  TestUpstream upstream([](tcp::socket& socket, StringRequest& request) {
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "4\r\nbody\r\n0\r\nX-Checksum: c1\r\nKeep-Alive: timeout=5\r\n\r\n";
+    beast::error_code ec;
+    net::write(socket, net::buffer(head), ec);
+    return !ec && request.keep_alive();
+  });
+  TestHandler handler([&](const RequestHead& head) { return forward_to(upstream.port(), head); });
+  RunningProxy proxy(handler);
+  ASSERT_TRUE(proxy.server) << proxy.error;
+
+  TestClient client(proxy.port());
+  ASSERT_TRUE(
+      client.send_raw("POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "3\r\nabc\r\n0\r\nX-Digest: d1\r\nHost: elsewhere\r\n\r\n"));
+  const StringResponse response = client.read_response();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), "body");
+  EXPECT_EQ(response["X-Checksum"], "c1");
+  EXPECT_EQ(response.count("Keep-Alive"), 0u);  // hop-by-hop: not passed on
+
+  const std::vector<StringRequest> seen = upstream.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].body(), "abc");
+  EXPECT_EQ(seen[0]["X-Digest"], "d1");
+  EXPECT_EQ(seen[0].count("Host"), 1u);  // the head's own, not the trailer's
+  // The connection still carries a next exchange.
+  EXPECT_EQ(client.exchange(get("/after")).result_int(), 200);
+}
+
 TEST(ProxyForwarding, DeliversEventStreamEventByEvent) {
   std::promise<void> first_event_seen;
   std::future<void> first_seen = first_event_seen.get_future();
