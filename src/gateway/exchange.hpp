@@ -68,6 +68,10 @@ struct RequestOutcome {
   std::string token_id;        // first 8 hex digits of the token ID when a credential verified
   std::string client_address;  // after trusted proxies
   std::chrono::nanoseconds verify_time{0};  // time in Authority::verify, 0 when not run
+  // The request that was decided, when it is not the one on the wire: an auth_request
+  // subrequest asks about the client's (its method, and its path without the query).
+  std::string decided_method;
+  std::string decided_path;
 };
 
 struct Decision {

@@ -249,9 +249,14 @@ void AuthRequestHandler::handle(const RequestHead& head, std::function<void(Deci
   }
   // The gateway reads the head only while handle() runs or copies it: a local is enough.
   const bool as_401 = request->challenge_as_401;
-  gateway_.handle(request->original, [done = std::move(done), as_401](Decision decision) {
-    done(auth_decision(std::move(decision), as_401));
-  });
+  gateway_.handle(
+      request->original,
+      [done = std::move(done), as_401, method = request->original.method,
+       path = std::string(path_of(request->original.target))](Decision decision) mutable {
+        decision.outcome.decided_method = std::move(method);
+        decision.outcome.decided_path = std::move(path);
+        done(auth_decision(std::move(decision), as_401));
+      });
 }
 
 }  // namespace l402::gateway

@@ -737,8 +737,11 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   void record_request() {
     AccessEntry entry;
-    entry.method = head_.method;
-    entry.path = path_of(head_.target);
+    // An auth_request subrequest is logged as the client's request it decided.
+    entry.method = outcome_.decided_method.empty() ? std::string_view(head_.method)
+                                                   : std::string_view(outcome_.decided_method);
+    entry.path = outcome_.decided_path.empty() ? path_of(head_.target)
+                                               : std::string_view(outcome_.decided_path);
     entry.status = status_;
     entry.bytes_in = bytes_in_;
     entry.bytes_out = bytes_out_;

@@ -208,6 +208,13 @@ TEST_F(AuthRequestTest, UnpaidRequestGetsTheChallengeWith402) {
   EXPECT_NE(reply.body.find("payment required"), std::string::npos);
 }
 
+TEST_F(AuthRequestTest, TheOutcomeNamesTheClientsRequestForTheAccessLog) {
+  start_auth({test_service()});
+  const Decision decision = ask(nginx_subrequest("/api/data?key=s3cret", "198.51.100.20", "/auth"));
+  EXPECT_EQ(decision.outcome.decided_method, "POST");  // the subrequest itself is a GET
+  EXPECT_EQ(decision.outcome.decided_path, "/api/data");
+}
+
 TEST_F(AuthRequestTest, ChallengeStatus401AnswersTheChallengeAs401WithItsFieldsIntact) {
   start_auth({test_service()});
   const Reply reply = answer(ask(nginx_subrequest("/api/data")));

@@ -393,5 +393,32 @@ TEST(ProxyForwarding, WritesAccessLogWithoutQueryString) {
   EXPECT_EQ(log.find("s3cret"), std::string::npos) << log;
 }
 
+TEST(ProxyForwarding, LogsTheDecidedRequestInPlaceOfTheOneOnTheWire) {
+  test::TempDir dir;
+  const std::string log_path = dir.file("access.log");
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_GE(fd, 0);
+  TestHandler handler([&](const RequestHead&) {
+    Decision decision;
+    decision.action = Reply{200, {}, ""};
+    decision.outcome.outcome = "paid";
+    decision.outcome.decided_method = "PUT";
+    decision.outcome.decided_path = "/api/decided";
+    return decision;
+  });
+  {
+    RunningProxy proxy(handler, test_listener(), {}, fd);
+    ASSERT_TRUE(proxy.server) << proxy.error;
+    TestClient client(proxy.port());
+    EXPECT_EQ(client.exchange(get("/auth")).result_int(), 200);
+  }
+  ::close(fd);
+  std::ifstream in(log_path);
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("/api/decided"), std::string::npos) << log;
+  EXPECT_NE(log.find("PUT"), std::string::npos) << log;
+  EXPECT_EQ(log.find("/auth"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace l402::gateway::proxy_test
