@@ -123,12 +123,9 @@ TEST(ProxyForwarding, StreamsLargeBodiesBothWaysIntact) {
 
 TEST(ProxyForwarding, RelaysChunkedRequestAndChunkedResponse) {
   TestUpstream upstream([](tcp::socket& socket, StringRequest& request) {
-    const std::string head =
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n";
-    beast::error_code ec;
-    net::write(socket, net::buffer(head), ec);
-    return !ec && request.keep_alive();
+    return respond_raw(socket, request,
+                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n");
   });
   TestHandler handler([&](const RequestHead& head) { return forward_to(upstream.port(), head); });
   RunningProxy proxy(handler);
@@ -153,12 +150,9 @@ TEST(ProxyForwarding, RelaysChunkedRequestAndChunkedResponse) {
 
 TEST(ProxyForwarding, RelaysTheTrailerFieldsOfChunkedBodiesBothWays) {
   TestUpstream upstream([](tcp::socket& socket, StringRequest& request) {
-    const std::string head =
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "4\r\nbody\r\n0\r\nX-Checksum: c1\r\nKeep-Alive: timeout=5\r\n\r\n";
-    beast::error_code ec;
-    net::write(socket, net::buffer(head), ec);
-    return !ec && request.keep_alive();
+    return respond_raw(socket, request,
+                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "4\r\nbody\r\n0\r\nX-Checksum: c1\r\nKeep-Alive: timeout=5\r\n\r\n");
   });
   TestHandler handler([&](const RequestHead& head) { return forward_to(upstream.port(), head); });
   RunningProxy proxy(handler);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -173,6 +174,14 @@ inline bool respond(tcp::socket& socket, const StringRequest& request, unsigned 
   response.keep_alive(request.keep_alive());
   beast::error_code ec;
   http::write(socket, response, ec);
+  return !ec && request.keep_alive();
+}
+
+// Writes `bytes` as the response, framed as the test wrote them; keeps the connection when
+// the request asked to.
+inline bool respond_raw(tcp::socket& socket, const StringRequest& request, std::string_view bytes) {
+  beast::error_code ec;
+  net::write(socket, net::buffer(bytes), ec);
   return !ec && request.keep_alive();
 }
 
