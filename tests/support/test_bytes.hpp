@@ -2,6 +2,8 @@
 // in the library cannot make a test that relies on them pass.
 #pragma once
 
+#include <cstddef>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +41,22 @@ inline std::string from_hex(std::string_view text) {
     out += static_cast<char>(hi * 16 + lo);
   }
   return out;
+}
+
+// `length` bytes from `rng`, for property tests over random inputs.
+inline std::string random_string(std::mt19937& rng, std::size_t length) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::string out;
+  for (std::size_t i = 0; i < length; ++i) out += static_cast<char>(byte(rng));
+  return out;
+}
+
+// ASCII upper case, for tests that check case-insensitive parsing.
+inline std::string to_upper(std::string text) {
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return text;
 }
 
 // Appends code point `cp` (at most U+10FFFF) as UTF-8.

@@ -18,12 +18,7 @@ using test::HasError;
 using test::HasErrorMentioning;
 using test::IsOk;
 using Strings = std::vector<std::string>;
-
-Strings caveat_ids(const Macaroon& macaroon) {
-  Strings out;
-  for (const Caveat& caveat : macaroon.caveats()) out.push_back(caveat.id);
-  return out;
-}
+using test::caveat_ids;
 
 TEST(AuthorityMint, WritesTheStandardOffersCaveatsInOrder) {
   test::Harness harness;

@@ -85,6 +85,13 @@ inline Hash256 filled_hash(std::uint8_t byte) {
 
 inline std::string hex_of(const Hash256& bytes) { return to_hex(as_view(bytes)); }
 
+// The caveat identifiers of a macaroon, in order.
+inline std::vector<std::string> caveat_ids(const Macaroon& macaroon) {
+  std::vector<std::string> out;
+  for (const Caveat& caveat : macaroon.caveats()) out.push_back(caveat.id);
+  return out;
+}
+
 // Master keys with known bytes, so tests can derive root keys themselves.
 inline SecretBytes master_key_bytes(std::uint8_t fill) {
   return SecretBytes(std::string(kMasterKeySize, static_cast<char>(fill)));

@@ -18,14 +18,9 @@ using test::IsDenied;
 using test::IsDeniedMentioning;
 using test::IsGranted;
 using Strings = std::vector<std::string>;
+using test::caveat_ids;
 
 constexpr std::uint64_t kExpiry = test::kNow + 3600;  // the standard offer's valid_until
-
-Strings caveat_ids(const Macaroon& macaroon) {
-  Strings out;
-  for (const Caveat& caveat : macaroon.caveats()) out.push_back(caveat.id);
-  return out;
-}
 
 // A token signed by hand under the harness's master key: any identifier bytes and caveats.
 struct HandMade {

@@ -7,9 +7,12 @@
 
 #include "l402/crypto.hpp"
 #include "l402/encoding.hpp"
+#include "test_bytes.hpp"
 
 namespace l402 {
 namespace {
+
+using test::random_string;
 
 struct Rfc4231Case {
   int number;
@@ -50,13 +53,6 @@ const std::vector<Rfc4231Case>& rfc4231_cases() {
 
 std::string mac_hex(const Hash256& mac, std::size_t bytes) {
   return hex::encode(as_view(mac).substr(0, bytes));
-}
-
-std::string random_string(std::mt19937& rng, std::size_t length) {
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string out;
-  for (std::size_t i = 0; i < length; ++i) out += static_cast<char>(byte(rng));
-  return out;
 }
 
 TEST(HmacSha256, MatchesRfc4231TestCases) {

@@ -6,9 +6,12 @@
 
 #include "l402/crypto.hpp"
 #include "l402/encoding.hpp"
+#include "test_bytes.hpp"
 
 namespace l402 {
 namespace {
+
+using test::random_string;
 
 constexpr std::string_view kKey = "0123456789abcdef0123456789abcdef";
 constexpr std::string_view kNonce = "nonce:0123456789abcdef!!";
@@ -19,13 +22,6 @@ std::string from_hex(std::string_view text) {
   Result<std::string> bytes = hex::decode(text);
   EXPECT_TRUE(bytes.ok()) << text;
   return bytes.ok() ? std::move(bytes).value() : std::string();
-}
-
-std::string random_string(std::mt19937& rng, std::size_t length) {
-  std::uniform_int_distribution<int> byte(0, 255);
-  std::string out;
-  for (std::size_t i = 0; i < length; ++i) out += static_cast<char>(byte(rng));
-  return out;
 }
 
 void expect_error(const Result<std::string>& result, ErrorCode code) {

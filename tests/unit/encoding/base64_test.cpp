@@ -14,14 +14,14 @@ constexpr std::string_view kStdAlphabet =
 constexpr std::string_view kUrlAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-struct Vector {
+struct Base64Vector {
   std::string_view bytes;
   std::string_view std_padded;
   std::string_view url_unpadded;
 };
 
 // RFC 4648 section 10, "Test Vectors".
-constexpr Vector kRfc4648Vectors[] = {
+constexpr Base64Vector kRfc4648Vectors[] = {
     {"", "", ""},
     {"f", "Zg==", "Zg"},
     {"fo", "Zm8=", "Zm8"},
@@ -54,11 +54,13 @@ void expect_rejected(std::string_view text) {
 }
 
 TEST(Base64Encode, MatchesRfc4648VectorsWithStandardPadding) {
-  for (const Vector& v : kRfc4648Vectors) EXPECT_EQ(base64::encode_std(v.bytes), v.std_padded);
+  for (const Base64Vector& v : kRfc4648Vectors)
+    EXPECT_EQ(base64::encode_std(v.bytes), v.std_padded);
 }
 
 TEST(Base64Encode, MatchesRfc4648VectorsUrlSafeWithoutPadding) {
-  for (const Vector& v : kRfc4648Vectors) EXPECT_EQ(base64::encode_url(v.bytes), v.url_unpadded);
+  for (const Base64Vector& v : kRfc4648Vectors)
+    EXPECT_EQ(base64::encode_url(v.bytes), v.url_unpadded);
 }
 
 TEST(Base64Encode, UsesTheAlphabetSpecificCharacters) {
@@ -71,7 +73,7 @@ TEST(Base64Encode, UsesTheAlphabetSpecificCharacters) {
 }
 
 TEST(Base64Decode, DecodesRfc4648VectorsInEveryForm) {
-  for (const Vector& v : kRfc4648Vectors) {
+  for (const Base64Vector& v : kRfc4648Vectors) {
     expect_decodes_to(v.std_padded, v.bytes);
     expect_decodes_to(v.url_unpadded, v.bytes);
     expect_decodes_to(strip_padding(std::string(v.std_padded)), v.bytes);

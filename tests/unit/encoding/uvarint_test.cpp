@@ -11,13 +11,13 @@
 namespace l402 {
 namespace {
 
-struct Vector {
+struct VarintVector {
   std::uint64_t value;
   std::string_view encoding;
 };
 
 // Protobuf varint encodings (low 7-bit group first, high bit = "more follows").
-constexpr Vector kVectors[] = {
+constexpr VarintVector kVarintVectors[] = {
     {0, std::string_view("\x00", 1)},
     {1, "\x01"},
     {127, "\x7f"},
@@ -44,7 +44,7 @@ void expect_rejected(std::string_view bytes, std::string_view reason) {
 }
 
 TEST(UvarintAppend, EncodesKnownValues) {
-  for (const Vector& v : kVectors) EXPECT_EQ(encode(v.value), v.encoding) << v.value;
+  for (const VarintVector& v : kVarintVectors) EXPECT_EQ(encode(v.value), v.encoding) << v.value;
 }
 
 TEST(UvarintAppend, AppendsToExistingBytes) {
@@ -63,7 +63,7 @@ TEST(UvarintAppend, NeverExceedsMaxLength) {
 }
 
 TEST(UvarintRead, DecodesKnownValues) {
-  for (const Vector& v : kVectors) {
+  for (const VarintVector& v : kVarintVectors) {
     std::string_view in = v.encoding;
     const Result<std::uint64_t> result = uvarint::read(in);
     ASSERT_TRUE(result.ok()) << v.value << ": " << result.error().message();
@@ -99,7 +99,7 @@ TEST(UvarintRead, RejectsTruncatedInput) {
   expect_rejected("\xac", "first byte of 300");
   expect_rejected("\xff\xff\xff\xff\xff\xff\xff\xff\xff", "nine bytes of UINT64_MAX");
   // Every proper prefix of every multi-byte vector ends inside the varint.
-  for (const Vector& v : kVectors) {
+  for (const VarintVector& v : kVarintVectors) {
     for (std::size_t length = 0; length < v.encoding.size(); ++length) {
       expect_rejected(v.encoding.substr(0, length), "prefix of " + std::to_string(v.value));
     }

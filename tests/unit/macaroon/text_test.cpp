@@ -31,11 +31,6 @@ std::string std_to_url(std::string text) {
   return text;
 }
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // TV4 with the TV5 discharge bound to it.
 Result<std::vector<Macaroon>> tv4_stack() {
   L402_ASSIGN_OR_RETURN(const Macaroon root, build_macaroon(test::macaroon_vector("TV4")));
@@ -79,7 +74,7 @@ TEST(MacaroonText, AcceptsHexInEitherCase) {
   ASSERT_OK_AND_ASSIGN(const Macaroon expected, build_macaroon(vector));
   const std::string hex = test::to_hex(test::vector_v2_binary(vector));
   expect_single(parse_text(hex), expected);
-  expect_single(parse_text(upper(hex)), expected);
+  expect_single(parse_text(test::to_upper(hex)), expected);
 }
 
 TEST(MacaroonText, AcceptsTheLibmacaroonsV1Text) {
@@ -123,8 +118,8 @@ TEST(MacaroonText, IgnoresSurroundingWhitespace) {
   ASSERT_OK_AND_ASSIGN(const Macaroon expected, build_macaroon(vector));
   const std::string b64 = base64::encode_std(to_binary_v2(expected));
   const std::string hex = test::to_hex(to_binary_v2(expected));
-  const std::string json = to_json_v2(expected);
-  for (const std::string& text : {b64, hex, json}) {
+  const std::string json_v2 = to_json_v2(expected);
+  for (const std::string& text : {b64, hex, json_v2}) {
     SCOPED_TRACE(text);
     expect_single(parse_text(" \t\r\n" + text + "\n\r\t  "), expected);
     expect_single(parse_text("\n" + text), expected);

@@ -16,6 +16,7 @@
 #include "l402/token_header.hpp"
 #include "result_matchers.hpp"
 #include "test_bytes.hpp"
+#include "token_test_util.hpp"
 
 namespace l402 {
 namespace {
@@ -23,6 +24,7 @@ namespace {
 using test::HasError;
 using test::HasErrorMentioning;
 using test::IsOk;
+using test::k73Hex;
 
 // l402-protocol.md §7.1 (lsat-js tests/data.ts goMacaroonChallenge).
 constexpr std::string_view k71Macaroon =
@@ -38,13 +40,7 @@ constexpr std::string_view k71Invoice =
 const std::string k71Params =
     "macaroon=\"" + std::string(k71Macaroon) + "\", invoice=\"" + std::string(k71Invoice) + "\"";
 
-// l402-protocol.md §7.3: V2 binary of the synthetic token, and its std base64.
-constexpr std::string_view k73Hex =
-    "0201046c7361740242000072dbb7336c76780023f83da4c355f2eeea85733b13d3477697917790c1229084fed74b3e"
-    "f24820f440601eff5bfb42bef4d615c4948cec8aca3cb15bd23f101300021473657276696365733d6d7973657276"
-    "6963653a300002236d79736572766963655f6361706162696c69746965733d6164642c737562747261637400022"
-    "06d79736572766963655f76616c69645f756e74696c3d34313032343434383030000006205d75adca880a781468"
-    "44ce92ce7d659e77a7751fb68558086d8c02c29f3b8d89";
+// l402-protocol.md §7.3: the synthetic token's std base64 (test::k73Hex is its binary).
 constexpr std::string_view k73Base64 =
     "AgEEbHNhdAJCAABy27czbHZ4ACP4PaTDVfLu6oVzOxPTR3aXkXeQwSKQhP7XSz7ySCD0QGAe/1v7Qr701hXElIzsiso8sV"
     "vSPxATAAIUc2VydmljZXM9bXlzZXJ2aWNlOjAAAiNteXNlcnZpY2VfY2FwYWJpbGl0aWVzPWFkZCxzdWJ0cmFjdAACIG"

@@ -16,6 +16,7 @@
 #include "l402/token_header.hpp"
 #include "result_matchers.hpp"
 #include "test_bytes.hpp"
+#include "token_test_util.hpp"
 
 namespace l402 {
 namespace {
@@ -23,8 +24,11 @@ namespace {
 using test::from_hex;
 using test::HasError;
 using test::HasErrorMentioning;
+using test::hex_of;
 using test::IsOk;
+using test::k73Hex;
 using test::to_hex;
+using test::to_upper;
 
 // ---- Vectors (l402-protocol.md §7) ---------------------------------------------------------
 
@@ -44,13 +48,8 @@ constexpr std::string_view k72Base64 =
 constexpr std::string_view k72Preimage =
     "49349dfea4abed3cd14f6d356afa83de9787b609f088c8df09bacc7b4bd21b39";
 
-// §7.3: the synthetic L402 token, its credential and its gRPC (preimage caveat) form.
-constexpr std::string_view k73Hex =
-    "0201046c7361740242000072dbb7336c76780023f83da4c355f2eeea85733b13d3477697917790c1229084fed74b3e"
-    "f24820f440601eff5bfb42bef4d615c4948cec8aca3cb15bd23f101300021473657276696365733d6d7973657276"
-    "6963653a300002236d79736572766963655f6361706162696c69746965733d6164642c737562747261637400022"
-    "06d79736572766963655f76616c69645f756e74696c3d34313032343434383030000006205d75adca880a781468"
-    "44ce92ce7d659e77a7751fb68558086d8c02c29f3b8d89";
+// §7.3: the synthetic L402 token's credential and its gRPC (preimage caveat) form
+// (test::k73Hex is the token).
 constexpr std::string_view k73Credential =
     "L402 "
     "AgEEbHNhdAJCAABy27czbHZ4ACP4PaTDVfLu6oVzOxPTR3aXkXeQwSKQhP7XSz7ySCD0QGAe/1v7Qr701hXElIzsiso8sV"
@@ -90,13 +89,6 @@ Macaroon macaroon_from_base64(std::string_view text) {
   auto parsed = parse_binary(*bytes);
   if (!parsed.ok()) throw std::invalid_argument("bad macaroon in test data");
   return std::move(parsed).value();
-}
-
-std::string hex_of(const Hash256& hash) { return to_hex(as_view(hash)); }
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
 }
 
 std::string strip_padding(std::string text) {
@@ -272,7 +264,7 @@ TEST(CredentialParse, RejectsMixedBase64Alphabets) {
 
 TEST(CredentialParse, AcceptsThePreimageInUpperAndMixedCase) {
   const Macaroon expected = macaroon_from_hex(k72Hex);
-  const std::string upper_preimage = upper(std::string(k72Preimage));
+  const std::string upper_preimage = to_upper(std::string(k72Preimage));
   expect_credential(parse_authorization(authorization("L402", k72Base64, upper_preimage)), expected,
                     k72Preimage, CredentialForm::kAuthorization);
   std::string mixed(k72Preimage);
@@ -447,8 +439,9 @@ TEST(AuthorizationFormat, WritesTheSpecCredentialOfSection73) {
 }
 
 TEST(AuthorizationFormat, WritesPaddedStdBase64AndLowerCaseHex) {
-  const Result<Credential> parsed = parse_authorization(authorization(
-      "lsat", strip_padding(std_to_url(std::string(k71Base64))), upper(std::string(k72Preimage))));
+  const Result<Credential> parsed =
+      parse_authorization(authorization("lsat", strip_padding(std_to_url(std::string(k71Base64))),
+                                        to_upper(std::string(k72Preimage))));
   ASSERT_TRUE(IsOk(parsed));
   EXPECT_EQ(format_authorization(*parsed),
             "L402 " + std::string(k71Base64) + ":" + std::string(k72Preimage));
@@ -579,7 +572,7 @@ TEST(CredentialParse, TakesTheFirstMacaroonFieldThatParses) {
 }
 
 TEST(CredentialParse, AcceptsUpperCaseHexInMacaroonFields) {
-  const std::vector<Field> fields = {{"Macaroon", " " + upper(std::string(k72Hex)) + "\t"}};
+  const std::vector<Field> fields = {{"Macaroon", " " + to_upper(std::string(k72Hex)) + "\t"}};
   expect_credential(parse_fields(fields), macaroon_from_hex(k72Hex), k72Preimage,
                     CredentialForm::kMacaroonHeader);
 }

@@ -28,6 +28,7 @@
 #include "l402/token_header.hpp"
 #include "result_matchers.hpp"
 #include "test_bytes.hpp"
+#include "token_test_util.hpp"
 
 namespace l402 {
 namespace {
@@ -35,8 +36,10 @@ namespace {
 using nlohmann::json;
 using test::from_hex;
 using test::HasError;
+using test::hex_of;
 using test::IsOk;
 using test::to_hex;
+using test::to_upper;
 
 const json& vectors() {
   static const json data = [] {
@@ -55,8 +58,6 @@ Hash256 hash_of(const json& hex_value) {
   std::copy_n(bytes.begin(), std::min(bytes.size(), out.size()), out.begin());
   return out;
 }
-
-std::string hex_of(const Hash256& bytes) { return to_hex(as_view(bytes)); }
 
 Macaroon parse_b64(const json& value) {
   auto bytes = base64::decode(str(value));
@@ -408,12 +409,6 @@ std::string evaluate(const Credential& credential, const Request& request,
   return "accepted";
 }
 
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
-
 TEST(L402Vectors, SyntheticTokenIsAcceptedUnchanged) {
   auto credential = parse_authorization(str(token()["authorization"]));
   ASSERT_TRUE(IsOk(credential));
@@ -454,7 +449,7 @@ TEST(L402Vectors, EveryNegativeCaseHasItsOutcome) {
       authorization = "L402 " + base64::encode_url(from_hex(str(v["v2_hex"]))) + ":" + preimage;
       EXPECT_EQ(authorization.find('='), std::string::npos);
     } else if (name == "upper_case_preimage") {
-      authorization = "L402 " + b64 + ":" + upper(preimage);
+      authorization = "L402 " + b64 + ":" + to_upper(preimage);
     } else if (name == "missing_capability") {
       request.capability = "multiply";
     } else if (name == "wrong_root_key") {

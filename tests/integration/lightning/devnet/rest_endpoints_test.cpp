@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
-}
-
 std::string b64(std::string_view bytes) { return base64::encode_std(bytes); }
 
 std::string preimage_bytes(char fill) { return std::string(32, fill); }

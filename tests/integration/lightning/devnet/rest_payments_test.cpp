@@ -17,12 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
-}
-
 const std::set<std::string> kPaymentFields = {"payment_hash",
                                               "value",
                                               "creation_date",

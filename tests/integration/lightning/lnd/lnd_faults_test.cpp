@@ -16,12 +16,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<Backend> open_backend(const TempDir& dir, const std::string& url) {
-  auto backend = open_lnd_backend(fake_options(dir, url));
-  EXPECT_TRUE(IsOk(backend));
-  return backend.ok() ? std::move(backend).value() : nullptr;
-}
-
 TEST(LndFaults, ClosedPortIsUnavailableQuickly) {
   TempDir dir;
   std::uint16_t port = 0;

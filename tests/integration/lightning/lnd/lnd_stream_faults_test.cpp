@@ -19,12 +19,6 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<Backend> open_backend(const TempDir& dir, const std::string& url) {
-  auto backend = open_lnd_backend(fake_options(dir, url));
-  EXPECT_TRUE(IsOk(backend));
-  return backend.ok() ? std::move(backend).value() : nullptr;
-}
-
 // Answers getinfo with `version` and hands every other request to `next`.
 FakeLndServer::Handler with_getinfo(std::string version, FakeLndServer::Handler next) {
   return [version, next](FakeConnection& connection, const FakeRequest& request) {

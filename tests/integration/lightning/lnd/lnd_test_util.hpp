@@ -16,6 +16,7 @@
 #include "l402/encoding.hpp"
 #include "l402/lightning.hpp"
 #include "l402/secret.hpp"
+#include "result_matchers.hpp"
 #include "temp_dir.hpp"
 
 namespace l402::test {
@@ -48,6 +49,13 @@ struct KnownInvoice {
 };
 
 // A mainnet invoice for `amount` signed by a fixed key, whose preimage is `fill` repeated.
+// An LND backend for the fake node at `url`; a failure to open fails the test.
+inline std::unique_ptr<Backend> open_backend(const TempDir& dir, const std::string& url) {
+  auto backend = open_lnd_backend(fake_options(dir, url));
+  EXPECT_TRUE(IsOk(backend));
+  return backend.ok() ? std::move(backend).value() : nullptr;
+}
+
 inline KnownInvoice make_invoice(std::uint8_t fill, std::optional<Msat> amount) {
   KnownInvoice invoice;
   invoice.preimage.fill(fill);

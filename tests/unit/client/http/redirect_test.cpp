@@ -3,20 +3,18 @@
 
 #include "client/http/transport.hpp"
 #include "result_matchers.hpp"
+#include "sink_choosers.hpp"
 #include "test_http_server.hpp"
 
 namespace l402::client {
 namespace {
 
+using client_test::always;
 using client_test::Connection;
 using client_test::StringRequest;
 using client_test::TestHttpServer;
 namespace http = client_test::http;
 using test::HasError;
-
-ChooseSink always(BodySink& sink) {
-  return [&sink](const ResponseHead&) -> Result<BodySink*> { return &sink; };
-}
 
 std::unique_ptr<Transport> following(int max_redirects = 10) {
   HttpOptions options;

@@ -8,12 +8,14 @@
 #include <thread>
 
 #include "result_matchers.hpp"
+#include "sink_choosers.hpp"
 #include "temp_dir.hpp"
 #include "test_http_server.hpp"
 
 namespace l402::client {
 namespace {
 
+using client_test::always;
 using client_test::Connection;
 using client_test::StringRequest;
 using client_test::TestHttpServer;
@@ -60,10 +62,6 @@ class CountingSink final : public BodySink {
 std::unique_ptr<Transport> make_transport(HttpOptions options = {}) {
   Result<std::unique_ptr<Transport>> transport = Transport::create(std::move(options));
   return std::move(transport).value();
-}
-
-ChooseSink always(BodySink& sink) {
-  return [&sink](const ResponseHead&) -> Result<BodySink*> { return &sink; };
 }
 
 HttpRequest get(std::string url) {

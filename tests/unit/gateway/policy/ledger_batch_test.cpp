@@ -149,7 +149,7 @@ TEST_F(LedgerBatchTest, WhatCannotBeWrittenIsKeptAndWrittenByTheNextFlush) {
   {
     WriteLockHolder holder(dir_.file("s.sqlite"));
     ASSERT_TRUE(holder.locked());
-    EXPECT_TRUE(test::HasError(ledger.flush(*store_), ErrorCode::kUnavailable));
+    EXPECT_TRUE(::l402::test::HasError(ledger.flush(*store_), ErrorCode::kUnavailable));
     EXPECT_EQ(ledger.pending_challenges(), 1u);
     EXPECT_EQ(ledger.pending_paid_requests(), 1u);
     // Rows arriving meanwhile queue behind the ones waiting for a retry.
