@@ -211,6 +211,10 @@ struct GatewayConfig {
   ChallengeStyle challenge_style = ChallengeStyle::kAperture;
   std::uint64_t invoice_expiry_seconds = 3600;
   std::string invoice_memo = "L402";
+  // Challenges per minute for one client network (IPv4 /24, IPv6 /48), 0 for no limit; and how
+  // many it may take at once (0: one minute's worth). Beyond them: 429 with Retry-After.
+  std::uint64_t challenge_network_limit = 0;
+  std::uint64_t challenge_network_burst = 0;
   std::chrono::milliseconds drain_timeout{10000};  // SIGTERM: in-flight requests get this long
 };
 

@@ -61,8 +61,7 @@ void read_listener_proxy_protocol(ConfigReader& reader, const YAML::Node& node,
   } else if (*name == "any" || *name == "on" || *name == "true") {
     listener.proxy_protocol = ProxyProtocol::kAny;
   } else {
-    reader.error(version,
-                 what + ".proxy_protocol must be off, v1, v2 or any, not '" + *name + "'");
+    reader.error(version, what + ".proxy_protocol must be off, v1, v2 or any, not '" + *name + "'");
   }
 }
 
@@ -72,10 +71,10 @@ void read_listener(ConfigReader& reader, const YAML::Node& node, const std::stri
     reader.error(node, what + " must be a mapping with at least an address");
     return;
   }
-  reader.check_keys(node, what,
-                    {"address", "tls", "role", "proxy_protocol", "header_timeout", "idle_timeout",
-                     "body_timeout", "upgrade_idle_timeout", "max_connections",
-                     "max_header_bytes"});
+  reader.check_keys(
+      node, what,
+      {"address", "tls", "role", "proxy_protocol", "header_timeout", "idle_timeout", "body_timeout",
+       "upgrade_idle_timeout", "max_connections", "max_header_bytes"});
   listener.line = node.Mark().line + 1;
   const YAML::Node address_node = node["address"];
   if (!address_node.IsDefined()) {
@@ -92,7 +91,8 @@ void read_listener(ConfigReader& reader, const YAML::Node& node, const std::stri
   if (listener.role == ListenerRole::kGrpc) {
     // gRPC C++ owns these connections: no PROXY header reading, no HTTP/1.1 body or upgrades.
     for (const char* key : {"proxy_protocol", "body_timeout", "upgrade_idle_timeout"}) {
-      if (node[key].IsDefined()) reader.error(node[key], what + "." + key + " does not apply to a gRPC listener");
+      if (node[key].IsDefined())
+        reader.error(node[key], what + "." + key + " does not apply to a gRPC listener");
     }
   }
   const auto duration = [&](const YAML::Node& n, const std::string& w) {
@@ -306,9 +306,14 @@ void read_log(ConfigReader& reader, const YAML::Node& node, LogConfig& log) {
                    [&](const YAML::Node& n, const std::string& w) { return reader.boolean(n, w); });
 }
 
+// Bounds challenge.network_limit and network_burst: far above what one node can mint.
+constexpr std::uint64_t kMaxChallengeRate = 1'000'000'000;
+
 void read_challenge(ConfigReader& reader, const YAML::Node& node, GatewayConfig& config) {
   if (!reader.expect_map(node, "challenge") || !node.IsMap()) return;
-  reader.check_keys(node, "challenge", {"style", "status_mode", "invoice_expiry", "memo"});
+  reader.check_keys(
+      node, "challenge",
+      {"style", "status_mode", "invoice_expiry", "memo", "network_limit", "network_burst"});
   if (const YAML::Node style = node["style"]; style.IsDefined()) {
     if (auto name = reader.text(style, "challenge.style")) {
       if (*name == "aperture") {
@@ -339,6 +344,16 @@ void read_challenge(ConfigReader& reader, const YAML::Node& node, GatewayConfig&
         config.invoice_expiry_seconds = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::seconds>(*value).count());
       }
+    }
+  }
+  if (const YAML::Node limit = node["network_limit"]; limit.IsDefined()) {
+    if (auto value = reader.integer(limit, "challenge.network_limit", 0, kMaxChallengeRate)) {
+      config.challenge_network_limit = *value;
+    }
+  }
+  if (const YAML::Node burst = node["network_burst"]; burst.IsDefined()) {
+    if (auto value = reader.integer(burst, "challenge.network_burst", 1, kMaxChallengeRate)) {
+      config.challenge_network_burst = *value;
     }
   }
   if (const YAML::Node memo = node["memo"]; memo.IsDefined()) {

@@ -3,7 +3,8 @@
 //   route (404) -> free path, auth off or price 0 (forward) -> CORS preflight (204)
 //   -> credential: verify inline -> granted (forward, counted for the ledger) or denied
 //   -> no credential: freebie left? (store, on the worker pool) -> forward
-//   -> challenge (backend, on the worker pool): 402, or 503 when no invoice can be made.
+//   -> challenge: the client network's challenge limit (429), then the backend, on the worker
+//      pool: 402, or 503 when no invoice can be made.
 //
 // Challenges and paid requests go to the ledger in batches (LedgerBatch, written by flush()).
 //
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/policy/challenge_limiter.hpp"
 #include "gateway/policy/client_address.hpp"
 #include "gateway/policy/forward_plan.hpp"
 #include "gateway/policy/header_fields.hpp"
@@ -58,6 +60,7 @@ struct State {
   explicit State(GatewayDeps d) : deps(std::move(d)) {}
   GatewayDeps deps;
   LedgerBatch ledger;
+  ChallengeLimiter challenge_limiter;
   // The ledger's drop counts already reported to the metrics.
   std::atomic<std::uint64_t> reported_dropped_challenges{0};
   std::atomic<std::uint64_t> reported_dropped_paid_requests{0};
@@ -131,6 +134,23 @@ void answer_with_challenge(State& state, Request& request, const std::optional<D
         denial ? "denied" : "challenged", done);
 }
 
+// Whether the client's network has had its challenges for now; if so, answers for it.
+bool refused_by_challenge_limit(State& state, Request& request, const std::optional<Denial>& denial,
+                                const Done& done) {
+  const GatewayConfig& config = *request.snapshot->config;
+  const ChallengeLimit limit{config.challenge_network_limit, config.challenge_network_burst};
+  const std::optional<std::chrono::seconds> wait =
+      state.challenge_limiter.take(request.client.network, limit, state.deps.steady_now());
+  if (!wait) return false;
+  // A bad credential is still answered as such: its holder can act on that.
+  if (denial && denial->http_status == 401) {
+    reply(request, denial_reply(config, *request.head, *denial), "denied", done);
+  } else {
+    reply(request, too_many_challenges_reply(config, *request.head, *wait), "limited", done);
+  }
+  return true;
+}
+
 // Moves `request` to the heap for a worker job, with a copy of its head.
 std::shared_ptr<Request> detach(Request&& request) {
   auto shared_request = std::make_shared<Request>(std::move(request));
@@ -141,6 +161,7 @@ std::shared_ptr<Request> detach(Request&& request) {
 
 void submit_challenge(const std::shared_ptr<State>& state, Request request,
                       std::optional<Denial> denial, const Done& done) {
+  if (refused_by_challenge_limit(*state, request, denial, done)) return;
   auto shared_request = detach(std::move(request));
   const bool queued = state->deps.workers.try_submit([state, shared_request, denial, done] {
     answer_with_challenge(*state, *shared_request, denial, done);
@@ -171,6 +192,7 @@ void answer_freebie(const std::shared_ptr<State>& state, Request& request, const
     state->deps.logger.warn("cannot count a free request",
                             {{"service", service.name}, {"error", total.error().message()}});
   }
+  if (refused_by_challenge_limit(*state, request, std::nullopt, done)) return;
   answer_with_challenge(*state, request, std::nullopt, done);
 }
 

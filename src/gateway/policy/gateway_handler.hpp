@@ -11,6 +11,7 @@
 // Thread safety: handle() and reload() are safe from any thread at once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +36,10 @@ struct GatewayDeps {
   Metrics& metrics;
   Logger& logger;
   std::function<std::int64_t()> now;  // Unix seconds
+  // For the challenge limit's token buckets.
+  std::function<std::chrono::steady_clock::time_point()> steady_now = [] {
+    return std::chrono::steady_clock::now();
+  };
 };
 
 class GatewayHandler final : public RequestHandler {

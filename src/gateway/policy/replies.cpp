@@ -142,6 +142,19 @@ Reply not_found_reply(const GatewayConfig& config, const RequestHead& head) {
   return reply;
 }
 
+Reply too_many_challenges_reply(const GatewayConfig& config, const RequestHead& head,
+                                std::chrono::seconds retry_after) {
+  Reply reply = base_reply(config, head, 429);
+  const std::string seconds = std::to_string(retry_after.count());
+  reply.fields.push_back({"Retry-After", seconds});
+  set_body(reply, head,
+           nlohmann::json{{"error", "too many challenges"},
+                          {"reason", "too many unpaid requests from this network"},
+                          {"retry_after", retry_after.count()}},
+           "too many challenges from this network; retry in " + seconds + " s\n");
+  return reply;
+}
+
 Reply unavailable_reply(const GatewayConfig& config, const RequestHead& head,
                         std::string_view reason) {
   Reply reply = base_reply(config, head, 503);

@@ -1,11 +1,13 @@
 // The responses the gateway makes itself: 402 with a challenge, 401 for a credential that is
-// not genuine (spec status mode), 404 when no service matches, 503 when no challenge can be
-// made, and 204 for a CORS preflight. Every one carries `Cache-Control: no-store` and the CORS
-// fields; the body is JSON when the client's Accept asks for it, else one line of text.
+// not genuine (spec status mode), 404 when no service matches, 429 when the client's network
+// has had too many challenges, 503 when no challenge can be made, and 204 for a CORS preflight.
+// Every one carries `Cache-Control: no-store` and the CORS fields; the body is JSON when the
+// client's Accept asks for it, else one line of text.
 //
 // Thread safety: stateless.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,6 +53,10 @@ Reply challenge_reply(const GatewayConfig& config, const RequestHead& head,
 Reply denial_reply(const GatewayConfig& config, const RequestHead& head, const Denial& denial);
 
 Reply not_found_reply(const GatewayConfig& config, const RequestHead& head);
+
+// 429 with Retry-After: the client's network has had its challenges for now.
+Reply too_many_challenges_reply(const GatewayConfig& config, const RequestHead& head,
+                                std::chrono::seconds retry_after);
 
 // 503 with Retry-After; `reason` is shown to the client ("busy", "lightning backend ...").
 Reply unavailable_reply(const GatewayConfig& config, const RequestHead& head,

@@ -1,6 +1,7 @@
 # Sources of l402_gateway_policy, relative to this folder.
 set(l402_gateway_policy_sources
   auth_request.cpp
+  challenge_limiter.cpp
   client_address.cpp
   forward_plan.cpp
   forwarded.cpp

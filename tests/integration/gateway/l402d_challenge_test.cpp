@@ -111,5 +111,23 @@ TEST_F(ChallengeTest, PathNoServiceMatchesIs404) {
   EXPECT_TRUE(response.values("WWW-Authenticate").empty());
 }
 
+TEST_F(ChallengeTest, ANetworkOverItsChallengeLimitGets429WithRetryAfter) {
+  GatewaySetup setup;
+  setup.services = standard_services(upstream_url());
+  setup.extra = "challenge: {network_limit: 1, network_burst: 2}\n";
+  Gateway& limited = start_gateway(setup, "limited");
+  ASSERT_TRUE(limited.ready()) << limited.log_tail();
+  EXPECT_EQ(http_get(limited.url() + "/api/hello").status, 402);
+  EXPECT_EQ(http_get(limited.url() + "/other/hello").status, 402);
+  const HttpResponse response = http_get(limited.url() + "/api/hello");
+  EXPECT_EQ(response.status, 429) << response.body;
+  EXPECT_TRUE(response.values("WWW-Authenticate").empty());
+  ASSERT_TRUE(response.header("Retry-After").has_value());
+  EXPECT_GE(std::stoi(*response.header("Retry-After")), 1);
+  EXPECT_NE(response.body.find("too many challenges"), std::string::npos) << response.body;
+  // Free paths are not challenges.
+  EXPECT_EQ(http_get(limited.url() + "/api/quote").status, 200);
+}
+
 }  // namespace
 }  // namespace l402::test

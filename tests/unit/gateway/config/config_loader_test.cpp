@@ -51,6 +51,8 @@ challenge:
   status_mode: aperture
   invoice_expiry: 30m
   memo: Pay me
+  network_limit: 120
+  network_burst: 20
 drain_timeout: 3s
 services:
   - name: weather
@@ -142,12 +144,14 @@ TEST(ParseConfig, ReadsEveryKeyIntoItsField) {
   EXPECT_EQ(c.status_mode, DenialStatusMode::kAperture);
   EXPECT_EQ(c.invoice_expiry_seconds, 1800U);
   EXPECT_EQ(c.invoice_memo, "Pay me");
+  EXPECT_EQ(c.challenge_network_limit, 120U);
+  EXPECT_EQ(c.challenge_network_burst, 20U);
   EXPECT_EQ(c.drain_timeout, std::chrono::seconds(3));
 
   ASSERT_EQ(c.services.size(), 2U);
   const ServiceConfig& s = c.services[0];
   EXPECT_EQ(s.name, "weather");
-  EXPECT_EQ(s.line, 36);
+  EXPECT_EQ(s.line, 38);
   EXPECT_EQ(s.host_regex, "api\\.example\\.com");
   EXPECT_EQ(s.path_regex, "/weather/.*");
   EXPECT_EQ(s.upstream.scheme, "https");
@@ -372,7 +376,8 @@ TEST(ParseConfig, BadScalarNotationsAreErrors) {
   EXPECT_TRUE(HasErrorOnLine(load, "drain_timeout has an unknown unit", 1));
   EXPECT_TRUE(HasErrorOnLine(load, "listen[0].address is not an address", 3));
   EXPECT_TRUE(HasErrorOnLine(load, "listen[0].max_header_bytes has an unknown unit", 4));
-  EXPECT_TRUE(HasErrorOnLine(load, "upstream must start with http://, https://, grpc:// or grpcs://", 7));
+  EXPECT_TRUE(
+      HasErrorOnLine(load, "upstream must start with http://, https://, grpc:// or grpcs://", 7));
   EXPECT_TRUE(HasErrorOnLine(load, "price has an unknown unit", 8));
   EXPECT_TRUE(HasErrorOnLine(load, "max_body is not a size", 9));
   EXPECT_TRUE(HasErrorOnLine(load, "timeout must not be negative", 10));
@@ -549,14 +554,17 @@ TEST(ParseConfig, ListenersMayNotShareAFixedPort) {
 TEST(ParseConfig, BadTrustedProxiesChallengeAndLogValuesAreErrors) {
   const ConfigLoad load = parse(
       "trusted_proxies: [10.0.0.0/8, 10.0.0.0/40]\n"
-      "challenge: {style: fancy, status_mode: loud, invoice_expiry: 0s}\n"
+      "challenge: {style: fancy, status_mode: loud, invoice_expiry: 0s, network_limit: -1,\n"
+      "            network_burst: 0}\n"
       "log: {format: xml, level: chatty}\n");
   EXPECT_TRUE(HasErrorOnLine(load, "trusted_proxies[1] has an invalid prefix length", 1));
   EXPECT_TRUE(HasErrorOnLine(load, "challenge.style must be aperture or spec", 2));
   EXPECT_TRUE(HasErrorOnLine(load, "challenge.status_mode must be spec or aperture", 2));
   EXPECT_TRUE(HasErrorOnLine(load, "challenge.invoice_expiry must be longer than zero", 2));
-  EXPECT_TRUE(HasErrorOnLine(load, "log.format must be text or json", 3));
-  EXPECT_TRUE(HasErrorOnLine(load, "log.level must be debug, info, warn or error", 3));
+  EXPECT_TRUE(HasErrorOnLine(load, "challenge.network_limit must be a whole number from 0", 2));
+  EXPECT_TRUE(HasErrorOnLine(load, "challenge.network_burst must be a whole number from 1", 3));
+  EXPECT_TRUE(HasErrorOnLine(load, "log.format must be text or json", 4));
+  EXPECT_TRUE(HasErrorOnLine(load, "log.level must be debug, info, warn or error", 4));
 }
 
 TEST(ParseConfig, ReportsEveryErrorAtOnce) {

@@ -326,5 +326,66 @@ TEST_F(GatewayTest, FullWorkerPoolGives503Busy) {
   EXPECT_EQ(decision.outcome.outcome, "busy");
 }
 
+TEST_F(GatewayTest, ChallengesBeyondTheNetworkLimitGet429UntilTheBucketRefills) {
+  GatewayConfig config;
+  config.services = {test_service()};
+  config.challenge_network_limit = 60;  // one a second
+  config.challenge_network_burst = 2;
+  start(std::move(config));
+
+  const std::string credential = buy("/api/data");  // the first challenge
+  ASSERT_NE(reply_of(decide(get("/api/data"))), nullptr);
+  const Decision limited = decide(get("/api/data"));
+  const Reply* reply = reply_of(limited);
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->status, 429);
+  EXPECT_EQ(value(reply->fields, "Retry-After"), "1");
+  EXPECT_EQ(value(reply->fields, "Cache-Control"), "no-store");
+  EXPECT_TRUE(values(reply->fields, "WWW-Authenticate").empty());
+  EXPECT_EQ(reply->body, "too many challenges from this network; retry in 1 s\n");
+  EXPECT_EQ(limited.outcome.outcome, "limited");
+
+  // The limit is the network's (/24), and paying customers are not held to it.
+  EXPECT_EQ(reply_of(decide(get("/api/data", "203.0.113.200")))->status, 429);
+  EXPECT_EQ(reply_of(decide(get("/api/data", "198.51.100.1")))->status, 402);
+  EXPECT_NE(plan_of(decide(with_credential("/api/data", credential))), nullptr);
+
+  steady_advanced_ms_ += 1000;
+  EXPECT_EQ(reply_of(decide(get("/api/data")))->status, 402);
+  EXPECT_EQ(reply_of(decide(get("/api/data")))->status, 429);
+}
+
+TEST_F(GatewayTest, ABadCredentialBeyondTheNetworkLimitIsStillToldSo) {
+  GatewayConfig config;
+  config.services = {test_service()};
+  config.challenge_network_limit = 1;
+  start(std::move(config));
+  std::string wrong = buy("/api/data");
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  const Decision denied = decide(with_credential("/api/data", wrong));
+  ASSERT_NE(reply_of(denied), nullptr);
+  EXPECT_EQ(reply_of(denied)->status, 401);
+  EXPECT_EQ(denied.outcome.outcome, "denied");
+  EXPECT_TRUE(values(reply_of(denied)->fields, "WWW-Authenticate").empty());
+}
+
+TEST_F(GatewayTest, JsonBodyOfA429SaysWhenToRetry) {
+  GatewayConfig config;
+  config.services = {test_service()};
+  config.challenge_network_limit = 2;  // one every 30 s
+  config.challenge_network_burst = 1;
+  start(std::move(config));
+  ASSERT_EQ(reply_of(decide(get("/api/data")))->status, 402);
+  RequestHead head = get("/api/data");
+  head.fields.push_back({"Accept", "application/json"});
+  const Decision limited = decide(head);
+  ASSERT_NE(reply_of(limited), nullptr);
+  EXPECT_EQ(reply_of(limited)->status, 429);
+  EXPECT_EQ(value(reply_of(limited)->fields, "Retry-After"), "30");
+  const nlohmann::json body = nlohmann::json::parse(reply_of(limited)->body);
+  EXPECT_EQ(body.at("error"), "too many challenges");
+  EXPECT_EQ(body.at("retry_after"), 30);
+}
+
 }  // namespace
 }  // namespace l402::gateway::test

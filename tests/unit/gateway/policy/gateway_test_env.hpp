@@ -126,8 +126,12 @@ class GatewayTest : public ::testing::Test {
   }
 
   GatewayDeps deps() {
-    return GatewayDeps{*backend_,       *shared_, *store_,  *workers_,
-                       system_random(), metrics_, *logger_, [this] { return now_.load(); }};
+    GatewayDeps deps{*backend_,       *shared_, *store_,  *workers_,
+                     system_random(), metrics_, *logger_, [this] { return now_.load(); }};
+    deps.steady_now = [this] {
+      return steady_start_ + std::chrono::milliseconds(steady_advanced_ms_.load());
+    };
+    return deps;
   }
 
   // Builds the handler over `config` (services tried in order).
@@ -227,6 +231,9 @@ class GatewayTest : public ::testing::Test {
   int log_fd_ = -1;
   std::unique_ptr<Logger> logger_;
   std::atomic<std::int64_t> now_{0};
+  // The handler's steady clock: steady_start_ moved on by what a test advanced it.
+  const std::chrono::steady_clock::time_point steady_start_ = std::chrono::steady_clock::now();
+  std::atomic<std::int64_t> steady_advanced_ms_{0};
   std::unique_ptr<GatewayHandler> handler_;
 };
 

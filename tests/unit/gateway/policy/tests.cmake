@@ -1,6 +1,7 @@
 # Test sources of l402_gateway_policy, relative to this folder.
 set(l402_gateway_policy_tests
   auth_request_test.cpp
+  challenge_limiter_test.cpp
   client_address_test.cpp
   forward_plan_test.cpp
   gateway_free_access_test.cpp
