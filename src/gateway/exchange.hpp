@@ -62,8 +62,8 @@ struct ForwardPlan {
 // by the proxy (status, bytes, durations).
 struct RequestOutcome {
   std::string service;         // "" when no service matched
-  std::string outcome;         // "paid", "free", "freebie", "challenged", "denied", "unavailable",
-                               // "not_found", "busy", "error"
+  std::string outcome;         // "paid", "free", "freebie", "challenged", "denied", "limited",
+                               // "unavailable", "not_found", "busy", "error"
   std::string denial;          // denial_code_name() when denied
   std::string token_id;        // first 8 hex digits of the token ID when a credential verified
   std::string client_address;  // after trusted proxies
