@@ -94,6 +94,17 @@ void reply(Request& request, Reply answer, std::string_view outcome, const Done&
   done(Decision{std::move(answer), std::move(request.outcome)});
 }
 
+// Answers a request that gets no challenge after all: a bad credential is still answered as
+// such (its holder can act on that), anything else with `fallback`.
+void reply_without_challenge(Request& request, const std::optional<Denial>& denial, Reply fallback,
+                             std::string_view outcome, const Done& done) {
+  if (denial && denial->http_status == 401) {
+    reply(request, denial_reply(*request.snapshot->config, *request.head, *denial), "denied", done);
+    return;
+  }
+  reply(request, std::move(fallback), outcome, done);
+}
+
 // Mints a challenge and answers with it (on a worker thread: the backend blocks). `denial`:
 // the credential's denial when there was one.
 void answer_with_challenge(State& state, Request& request, const std::optional<Denial>& denial,
@@ -112,14 +123,10 @@ void answer_with_challenge(State& state, Request& request, const std::optional<D
                            {{"service", service.name},
                             {"code", error_code_name(minted.error().code())},
                             {"error", minted.error().message()}});
-    // A bad credential is still answered as such: its holder can act on that.
-    if (denial && denial->http_status == 401) {
-      reply(request, denial_reply(config, *request.head, *denial), "denied", done);
-      return;
-    }
-    reply(request,
-          unavailable_reply(config, *request.head, "the Lightning backend cannot create invoices"),
-          "unavailable", done);
+    reply_without_challenge(
+        request, denial,
+        unavailable_reply(config, *request.head, "the Lightning backend cannot create invoices"),
+        "unavailable", done);
     return;
   }
   const std::int64_t expires_at = now + static_cast<std::int64_t>(std::min<std::uint64_t>(
@@ -142,12 +149,8 @@ bool refused_by_challenge_limit(State& state, Request& request, const std::optio
   const std::optional<std::chrono::seconds> wait =
       state.challenge_limiter.take(request.client.network, limit, state.deps.steady_now());
   if (!wait) return false;
-  // A bad credential is still answered as such: its holder can act on that.
-  if (denial && denial->http_status == 401) {
-    reply(request, denial_reply(config, *request.head, *denial), "denied", done);
-  } else {
-    reply(request, too_many_challenges_reply(config, *request.head, *wait), "limited", done);
-  }
+  reply_without_challenge(request, denial, too_many_challenges_reply(config, *request.head, *wait),
+                          "limited", done);
   return true;
 }
 
@@ -168,11 +171,8 @@ void submit_challenge(const std::shared_ptr<State>& state, Request request,
   });
   if (queued) return;
   const GatewayConfig& config = *shared_request->snapshot->config;
-  if (denial && denial->http_status == 401) {
-    reply(*shared_request, denial_reply(config, *shared_request->head, *denial), "denied", done);
-    return;
-  }
-  reply(*shared_request, unavailable_reply(config, *shared_request->head, "busy"), "busy", done);
+  reply_without_challenge(*shared_request, denial,
+                          unavailable_reply(config, *shared_request->head, "busy"), "busy", done);
 }
 
 // On a worker thread: counts the request against the client network's free requests for today.
