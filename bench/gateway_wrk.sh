@@ -6,7 +6,9 @@
 #   (3) l402d with a paid credential (Authorization: L402 <macaroon>:<preimage>);
 #   (4) l402d without one: every request is a 402 challenge (an invoice and a macaroon).
 # Prints requests/s, p50 and p99 of each, the ratios (3)/(2) and (3)/(1), and the challenge
-# rate. Builds nothing: it runs binaries already built. Without l402d, runs (1) and (2) only.
+# rate. Runs (1) to (3) send the same request, the paid credential's Authorization field
+# included, so that they differ only in what sits in front of the upstream. Builds nothing: it
+# runs binaries already built. Without l402d, runs (1) and (2) only (without the field).
 # Everything it starts runs as the current user on 127.0.0.1 in a temporary directory, and is
 # stopped on exit.
 #
@@ -133,9 +135,11 @@ run() {
 echo "gateway_wrk: GET ${path}, wrk -t${wrk_threads} -c${connections} -d${seconds}s --latency" \
   "(warm-up ${warmup}s); upstream threads ${upstream_threads}; nproc $(nproc);" \
   "load $(cut -d' ' -f1-3 /proc/loadavg); rounds ${rounds}"
+paid_header=""
+[[ ${with_l402d} -eq 1 ]] && paid_header=${authorization}
 for round in $(seq "${rounds}"); do
-  run upstream "${upstream_url}${path}"
-  run nginx "${nginx_url}${path}"
+  run upstream "${upstream_url}${path}" "${paid_header}"
+  run nginx "${nginx_url}${path}" "${paid_header}"
   if [[ ${with_l402d} -eq 1 ]]; then
     run l402d_paid "${gateway_url}${path}" "${authorization}"
     run l402d_unpaid "${gateway_url}${path}"

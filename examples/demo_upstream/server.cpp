@@ -58,6 +58,8 @@ using Json = nlohmann::json;
 constexpr std::uint64_t kMaxRequestBody = std::uint64_t{1} << 30;
 // Generous, so that the gateway (default max_header_bytes 16KiB) is never limited by us.
 constexpr std::uint32_t kMaxRequestHead = 64 * 1024;
+// What one read of a request head takes at most.
+constexpr std::size_t kHeadReadBytes = 4 * 1024;
 constexpr std::chrono::seconds kIdleTimeout{120};
 constexpr std::chrono::seconds kIoTimeout{60};
 constexpr std::size_t kChunkBytes = 64 * 1024;
@@ -294,7 +296,12 @@ class WebSocketEcho : public std::enable_shared_from_this<WebSocketEcho> {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   explicit Session(tcp::socket socket)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+      : stream_(std::move(socket)), timer_(stream_.get_executor()) {
+    // Beast reads at most the buffer's free capacity (at least 512 bytes) at a time: a head
+    // that a proxy lengthened (an L402 credential in two forms, X-Forwarded-*) would otherwise
+    // take two reads.
+    buffer_.reserve(kHeadReadBytes);
+  }
 
   void run() { do_read_header(); }
 
