@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -198,6 +199,12 @@ class Authority {
   // parse_credential + verify: a missing credential is kNoCredential, a bad one kMalformed.
   Verdict verify_request(std::span<const HeaderField> fields, const Target& target,
                          std::uint64_t now) const;
+
+  // For caches of grants. verify() decides the same for the same credential and target as
+  // long as key_snapshot() returns the same snapshot, except that a token may be revoked or
+  // expire meanwhile: grant_lapsed() checks those two, without parsing or hashing.
+  std::shared_ptr<const KeySet> key_snapshot() const { return keyring_.current(); }
+  bool grant_lapsed(const Grant& grant, std::uint64_t now) const;
 
   const AuthorityOptions& options() const { return options_; }
 

@@ -106,6 +106,10 @@ struct Credential {
 Result<Credential> parse_credential(std::span<const HeaderField> fields,
                                     const HeaderLimits& limits = {});
 
+// Whether an Authorization value has the scheme L402 or LSAT (leading whitespace ignored):
+// the values parse_credential reads.
+bool is_l402_authorization(std::string_view value);
+
 // Parses one Authorization value ("L402 <tokens>:<preimage>"). kNotFound when its scheme is
 // not L402/LSAT.
 Result<Credential> parse_authorization(std::string_view value, const HeaderLimits& limits = {});

@@ -289,6 +289,11 @@ Verdict Authority::verify(const Credential& credential, const Target& target,
   return grant;
 }
 
+bool Authority::grant_lapsed(const Grant& grant, std::uint64_t now) const {
+  if (grant.valid_until && now >= static_cast<std::uint64_t>(*grant.valid_until)) return true;
+  return revocations_.is_revoked(grant.token_id);
+}
+
 Verdict Authority::verify_request(std::span<const HeaderField> fields, const Target& target,
                                   std::uint64_t now) const {
   Result<Credential> credential = parse_credential(fields, options_.limits);

@@ -174,6 +174,11 @@ Result<Credential> parse_macaroon_fields(std::span<const HeaderField> fields, st
 
 }  // namespace
 
+bool is_l402_authorization(std::string_view value) {
+  while (!value.empty() && hs::is_ows(value.front())) value.remove_prefix(1);
+  return has_l402_scheme(value);
+}
+
 Result<Credential> parse_authorization(std::string_view value, const HeaderLimits& limits) {
   // RFC 9110 §5.5: leading and trailing whitespace is not part of the field value.
   std::string_view rest = value;

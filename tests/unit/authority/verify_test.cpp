@@ -262,6 +262,17 @@ TEST_F(AuthorityVerify, DeniesExpiredCaveatOneSecondLate) {
       IsDenied(verify(token().macaroon(), test::target(), kExpiry + 1), DenialCode::kExpired));
 }
 
+// What a cache of grants re-checks on every use.
+TEST_F(AuthorityVerify, AGrantLapsesWhenItsTokenIsRevokedOrExpires) {
+  const Verdict verdict = verify(token().macaroon(), test::target(), kExpiry - 10);
+  ASSERT_TRUE(IsGranted(verdict));
+  const Grant& grant = verdict.grant();
+  EXPECT_FALSE(harness_.authority().grant_lapsed(grant, kExpiry - 1));
+  EXPECT_TRUE(harness_.authority().grant_lapsed(grant, kExpiry));
+  ASSERT_TRUE(harness_.revocations().revoke(token().challenge.token_id));
+  EXPECT_TRUE(harness_.authority().grant_lapsed(grant, kExpiry - 1));
+}
+
 TEST(AuthorityVerifyHandMade, ExpiryReasonIsIso8601Utc) {
   Harness harness;
   const std::vector<std::pair<std::string, std::string>> cases = {
