@@ -67,7 +67,8 @@ struct RequestOutcome {
   std::string denial;          // denial_code_name() when denied
   std::string token_id;        // first 8 hex digits of the token ID when a credential verified
   std::string client_address;  // after trusted proxies
-  std::chrono::nanoseconds verify_time{0};  // time in Authority::verify, 0 when not run
+  // Checking a credential (its cached grant, or parsing and Authority::verify); 0 when none.
+  std::chrono::nanoseconds verify_time{0};
   // The request that was decided, when it is not the one on the wire: an auth_request
   // subrequest asks about the client's (its method, and its path without the query).
   std::string decided_method;

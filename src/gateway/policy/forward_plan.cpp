@@ -9,7 +9,6 @@
 #include "gateway/policy/forwarded.hpp"
 #include "gateway/policy/header_fields.hpp"
 #include "gateway/policy/request_path.hpp"
-#include "l402/encoding.hpp"
 
 namespace l402::gateway {
 namespace {
@@ -71,10 +70,14 @@ std::string forwarded_elements(const ClientAddress& client, const std::vector<st
 void add_credential(std::vector<Field>& fields, const VerifiedCredential& paid,
                     const ServiceConfig& service) {
   // format_authorization writes "L402 <tokens>:<preimage>"; Aperture sends LSAT first.
-  const std::string l402 = format_authorization(paid.credential);
-  fields.push_back({"Authorization", "LSAT" + l402.substr(4)});
-  fields.push_back({"Authorization", l402});
-  fields.push_back({"X-L402-Token-Id", hex::encode(paid.grant.token_id)});
+  const std::string_view l402 = paid.authorization;
+  std::string lsat;
+  lsat.reserve(l402.size());
+  lsat += "LSAT";
+  lsat += l402.substr(4);
+  fields.push_back({"Authorization", std::move(lsat)});
+  fields.push_back({"Authorization", std::string(l402)});
+  fields.push_back({"X-L402-Token-Id", std::string(paid.token_id_hex)});
   fields.push_back({"X-L402-Service", service.name});
 }
 

@@ -17,10 +17,10 @@
 
 namespace l402::gateway {
 
-// A credential that verified, to be passed on.
+// A credential that verified, as it is passed on.
 struct VerifiedCredential {
-  const Credential& credential;
-  const Grant& grant;
+  std::string_view authorization;  // format_authorization() of the credential
+  std::string_view token_id_hex;
 };
 
 // `path` is the request's normalized path (request_path.hpp); a prefix `rewrite_from` becomes

@@ -1,7 +1,8 @@
 // GatewayHandler: the order of decisions for one request, and which of them run where.
 //
 //   route (404) -> free path, auth off or price 0 (forward) -> CORS preflight (204)
-//   -> credential: verify inline -> granted (forward, counted for the ledger) or denied
+//   -> credential: verify inline (or find the grant in this thread's CredentialCache) ->
+//      granted (forward, counted for the ledger) or denied
 //   -> no credential: freebie left? (store, on the worker pool) -> forward
 //   -> challenge: the client network's challenge limit (429), then the backend, on the worker
 //      pool: 402, or 503 when no invoice can be made.
@@ -23,6 +24,7 @@
 
 #include "gateway/policy/challenge_limiter.hpp"
 #include "gateway/policy/client_address.hpp"
+#include "gateway/policy/credential_cache.hpp"
 #include "gateway/policy/forward_plan.hpp"
 #include "gateway/policy/header_fields.hpp"
 #include "gateway/policy/ledger_batch.hpp"
@@ -206,6 +208,36 @@ void submit_freebie(const std::shared_ptr<State>& state, Request request, const 
         done);
 }
 
+// The request's one Authorization value with the L402 scheme; empty when there is none or
+// more than one (parse_credential then decides which counts, and nothing is cached).
+std::string_view sole_l402_authorization(const RequestHead& head) {
+  std::string_view found;
+  for (const Field& field : head.fields) {
+    if (!iequals(field.name, "authorization") || !is_l402_authorization(field.value)) continue;
+    if (!found.empty()) return {};
+    found = field.value;
+  }
+  return found;
+}
+
+// Each I/O thread decides its requests inline: a cache per thread needs no lock.
+CredentialCache& thread_credential_cache() {
+  thread_local CredentialCache cache;
+  return cache;
+}
+
+// A granted request: counted for the ledger, then forwarded with the credential.
+void forward_paid(State& state, Request& request, const Grant& grant,
+                  const VerifiedCredential& paid, std::int64_t now, const Done& done) {
+  const ServiceConfig& service = *request.route->service;
+  request.outcome.token_id = std::string(paid.token_id_hex.substr(0, 8));
+  if (state.ledger.add_paid_request(
+          {grant.token_id, grant.payment_hash, service.name, service.price, now})) {
+    state.deps.metrics.count_paid_token(service.name, service.price.value());
+  }
+  forward(request, &paid, "paid", done);
+}
+
 std::vector<HeaderField> header_fields(const RequestHead& head) {
   std::vector<HeaderField> fields;
   fields.reserve(head.fields.size());
@@ -230,8 +262,28 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
     return;
   }
 
-  const std::vector<HeaderField> fields = header_fields(*request.head);
   const Target target{service.name, route.capability_for(request.path), route.limit_conditions};
+  const std::int64_t now = state->deps.now();
+  const auto started = std::chrono::steady_clock::now();
+  CredentialCache& cache = thread_credential_cache();
+  const CredentialCache::Scope scope{sole_l402_authorization(*request.head), &route,
+                                     target.capability};
+  if (!scope.authorization.empty()) {
+    cache.use_snapshots(request.snapshot, authority.key_snapshot());
+    if (const CredentialCache::Entry* hit = cache.find(scope)) {
+      if (!authority.grant_lapsed(hit->grant, unsigned_now(now))) {
+        request.outcome.verify_time = std::chrono::steady_clock::now() - started;
+        state->deps.metrics.observe_verify(request.outcome.verify_time);
+        forward_paid(*state, request, hit->grant, {hit->forwarded_authorization, hit->token_id_hex},
+                     now, done);
+        return;
+      }
+      // Verified again below, for the denial's reason.
+      cache.erase(scope);
+    }
+  }
+
+  const std::vector<HeaderField> fields = header_fields(*request.head);
   Result<Credential> credential = parse_credential(fields, authority.options().limits);
   if (!credential.ok() && credential.error().code() == ErrorCode::kNotFound) {
     if (service.auth == AuthMode::kFreebie && service.freebies > 0) {
@@ -242,8 +294,6 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
     return;
   }
 
-  const std::int64_t now = state->deps.now();
-  const auto started = std::chrono::steady_clock::now();
   const Verdict verdict = credential.ok()
                               ? authority.verify(*credential, target, unsigned_now(now))
                               : authority.verify_request(fields, target, unsigned_now(now));
@@ -251,15 +301,15 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
   state->deps.metrics.observe_verify(request.outcome.verify_time);
 
   if (verdict.granted()) {
-    const Grant& grant = verdict.grant();
-    const std::string token_hex = hex::encode(grant.token_id);
-    request.outcome.token_id = token_hex.substr(0, 8);
-    if (state->ledger.add_paid_request(
-            {grant.token_id, grant.payment_hash, service.name, service.price, now})) {
-      state->deps.metrics.count_paid_token(service.name, service.price.value());
-    }
-    const VerifiedCredential paid{*credential, grant};
-    forward(request, &paid, "paid", done);
+    CredentialCache::Entry made{verdict.grant(), format_authorization(*credential),
+                                hex::encode(verdict.grant().token_id)};
+    // The credential came from the one L402 Authorization value only if that is its form.
+    const CredentialCache::Entry& entry =
+        !scope.authorization.empty() && credential->form == CredentialForm::kAuthorization
+            ? cache.insert(scope, std::move(made))
+            : made;
+    forward_paid(*state, request, entry.grant, {entry.forwarded_authorization, entry.token_id_hex},
+                 now, done);
     return;
   }
 

@@ -3,6 +3,7 @@ set(l402_gateway_policy_sources
   auth_request.cpp
   challenge_limiter.cpp
   client_address.cpp
+  credential_cache.cpp
   forward_plan.cpp
   forwarded.cpp
   gateway_handler.cpp

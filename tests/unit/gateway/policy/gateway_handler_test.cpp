@@ -207,11 +207,7 @@ TEST_F(GatewayTest, RevokedTokenGetsAFreshChallenge) {
   const Decision granted = decide(with_credential("/api/data", credential));
   const ForwardPlan* plan = plan_of(granted);
   ASSERT_NE(plan, nullptr);
-  ASSERT_OK_AND_ASSIGN(std::string id_bytes,
-                       hex::decode(value(plan->set_fields, "X-L402-Token-Id")));
-  TokenId id{};
-  std::copy(id_bytes.begin(), id_bytes.end(), id.begin());
-  ASSERT_OK(shared_->revoke(id, now_.load(), "test"));
+  ASSERT_OK(shared_->revoke(forwarded_token_id(*plan), now_.load(), "test"));
   const Decision decision = decide(with_credential("/api/data", credential));
   ASSERT_NE(reply_of(decision), nullptr);
   EXPECT_EQ(reply_of(decision)->status, 402);
@@ -385,6 +381,53 @@ TEST_F(GatewayTest, JsonBodyOfA429SaysWhenToRetry) {
   const nlohmann::json body = nlohmann::json::parse(reply_of(limited)->body);
   EXPECT_EQ(body.at("error"), "too many challenges");
   EXPECT_EQ(body.at("retry_after"), 30);
+}
+
+// The grant of an accepted credential is remembered per thread (CredentialCache); what may
+// change behind it must still reach the next request.
+TEST_F(GatewayTest, ACredentialAcceptedAMomentAgoIsRefusedOnceItsKeyIsRetired) {
+  start_with({test_service()});
+  const std::string credential = buy("/api/data");
+  const Decision accepted = decide(with_credential("/api/data", credential));
+  ASSERT_NE(plan_of(accepted), nullptr);
+  const KeyId key_id = key_id_of(forwarded_token_id(*plan_of(accepted)));
+  ASSERT_OK(shared_->rotate_key());
+  ASSERT_OK(shared_->set_key_state(key_id, KeyState::kRetired));
+
+  const Decision decision = decide(with_credential("/api/data", credential));
+  ASSERT_NE(reply_of(decision), nullptr);
+  EXPECT_EQ(decision.outcome.denial, "key_retired");
+}
+
+TEST_F(GatewayTest, RepeatedRequestsWithOneCredentialAreForwardedAlike) {
+  start_with({test_service()});
+  const std::string credential = buy("/api/data");
+  const Decision first = decide(with_credential("/api/data", credential));
+  const Decision second = decide(with_credential("/api/data", credential));
+  ASSERT_NE(plan_of(first), nullptr);
+  ASSERT_NE(plan_of(second), nullptr);
+  EXPECT_EQ(values(plan_of(first)->set_fields, "Authorization"),
+            values(plan_of(second)->set_fields, "Authorization"));
+  EXPECT_EQ(values(plan_of(second)->set_fields, "Authorization").size(), 2u);
+  EXPECT_EQ(value(plan_of(first)->set_fields, "X-L402-Token-Id"),
+            value(plan_of(second)->set_fields, "X-L402-Token-Id"));
+  EXPECT_EQ(second.outcome.outcome, "paid");
+  EXPECT_EQ(second.outcome.token_id, first.outcome.token_id);
+}
+
+TEST_F(GatewayTest, AMalformedL402ValueBesideAGoodOneIsJudgedOnItsOwnEveryTime) {
+  start_with({test_service()});
+  const std::string credential = buy("/api/data");
+  const std::string broken = "L402 AgEE:00";
+  for (int round = 0; round < 2; ++round) {
+    RequestHead head = with_credential("/api/data", broken);
+    head.fields.push_back({"Authorization", credential});
+    EXPECT_NE(plan_of(decide(head)), nullptr) << round;
+  }
+  const Decision alone = decide(with_credential("/api/data", broken));
+  ASSERT_NE(reply_of(alone), nullptr);
+  EXPECT_EQ(reply_of(alone)->status, 401);
+  EXPECT_EQ(alone.outcome.denial, "malformed");
 }
 
 }  // namespace

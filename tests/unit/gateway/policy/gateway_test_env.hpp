@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -85,6 +86,15 @@ inline std::vector<std::string> values(const std::vector<Field>& fields, std::st
 inline std::string value(const std::vector<Field>& fields, std::string_view name) {
   const std::vector<std::string> all = values(fields, name);
   return all.empty() ? std::string() : all.front();
+}
+
+// The token ID a forwarded paid request carries in X-L402-Token-Id.
+inline TokenId forwarded_token_id(const ForwardPlan& plan) {
+  TokenId id{};
+  const Result<std::string> bytes = hex::decode(value(plan.set_fields, "X-L402-Token-Id"));
+  EXPECT_TRUE(bytes.ok() && bytes->size() == id.size());
+  if (bytes.ok() && bytes->size() == id.size()) std::copy(bytes->begin(), bytes->end(), id.begin());
+  return id;
 }
 
 class GatewayTest : public ::testing::Test {

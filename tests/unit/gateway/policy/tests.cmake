@@ -3,6 +3,7 @@ set(l402_gateway_policy_tests
   auth_request_test.cpp
   challenge_limiter_test.cpp
   client_address_test.cpp
+  credential_cache_test.cpp
   forward_plan_test.cpp
   gateway_free_access_test.cpp
   gateway_handler_test.cpp
