@@ -174,10 +174,7 @@ Result<Credential> parse_macaroon_fields(std::span<const HeaderField> fields, st
 
 }  // namespace
 
-bool is_l402_authorization(std::string_view value) {
-  while (!value.empty() && hs::is_ows(value.front())) value.remove_prefix(1);
-  return has_l402_scheme(value);
-}
+bool is_l402_authorization(std::string_view value) { return has_l402_scheme(hs::trim_ows(value)); }
 
 Result<Credential> parse_authorization(std::string_view value, const HeaderLimits& limits) {
   // RFC 9110 §5.5: leading and trailing whitespace is not part of the field value.
