@@ -9,33 +9,20 @@
 namespace l402::gateway {
 namespace {
 
-std::size_t hash_scope(std::string_view authorization, const void* route,
-                       std::string_view capability) {
-  std::size_t hash = std::hash<std::string_view>{}(authorization);
-  hash ^= std::hash<const void*>{}(route) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
-  hash ^=
-      std::hash<std::string_view>{}(capability) + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
-  return hash;
-}
-
 void wipe_string(std::string& text) { secure_wipe(text.data(), text.size()); }
 
 }  // namespace
 
-std::size_t CredentialCache::KeyHash::operator()(const Key& key) const {
-  return hash_scope(key.authorization, key.route, key.capability);
-}
-
 std::size_t CredentialCache::KeyHash::operator()(const Scope& scope) const {
-  return hash_scope(scope.authorization, scope.route, scope.capability);
+  const auto combine = [](std::size_t hash, std::size_t more) {
+    return hash ^ (more + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2));
+  };
+  std::size_t hash = std::hash<std::string_view>{}(scope.authorization);
+  hash = combine(hash, std::hash<const void*>{}(scope.route));
+  return combine(hash, std::hash<std::string_view>{}(scope.capability));
 }
 
-bool CredentialCache::KeyEqual::operator()(const Key& a, const Key& b) const {
-  return a.route == b.route && a.capability == b.capability &&
-         constant_time_equal(a.authorization, b.authorization);
-}
-
-bool CredentialCache::KeyEqual::operator()(const Scope& a, const Key& b) const {
+bool CredentialCache::KeyEqual::operator()(const Scope& a, const Scope& b) const {
   return a.route == b.route && a.capability == b.capability &&
          constant_time_equal(a.authorization, b.authorization);
 }

@@ -67,21 +67,25 @@ class CredentialCache {
   std::size_t size() const { return entries_.size(); }
 
  private:
+  // A Scope that owns its strings; hashed and compared as the Scope it stands for.
   struct Key {
     std::string authorization;
     const void* route;
     std::string capability;
+
+    Scope scope() const { return {authorization, route, capability}; }
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(const Key& key) const;
     std::size_t operator()(const Scope& scope) const;
+    std::size_t operator()(const Key& key) const { return (*this)(key.scope()); }
   };
   struct KeyEqual {
     using is_transparent = void;
-    bool operator()(const Key& a, const Key& b) const;
-    bool operator()(const Scope& a, const Key& b) const;
-    bool operator()(const Key& a, const Scope& b) const { return (*this)(b, a); }
+    bool operator()(const Scope& a, const Scope& b) const;
+    bool operator()(const Key& a, const Key& b) const { return (*this)(a.scope(), b.scope()); }
+    bool operator()(const Scope& a, const Key& b) const { return (*this)(a, b.scope()); }
+    bool operator()(const Key& a, const Scope& b) const { return (*this)(a.scope(), b); }
   };
   using Map = std::unordered_map<Key, Entry, KeyHash, KeyEqual>;
 

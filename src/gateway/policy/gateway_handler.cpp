@@ -227,14 +227,16 @@ CredentialCache& thread_credential_cache() {
 }
 
 // A granted request: counted for the ledger, then forwarded with the credential.
-void forward_paid(State& state, Request& request, const Grant& grant,
-                  const VerifiedCredential& paid, std::int64_t now, const Done& done) {
+void forward_paid(State& state, Request& request, const CredentialCache::Entry& granted,
+                  std::int64_t now, const Done& done) {
   const ServiceConfig& service = *request.route->service;
-  request.outcome.token_id = std::string(paid.token_id_hex.substr(0, 8));
+  const Grant& grant = granted.grant;
+  request.outcome.token_id = granted.token_id_hex.substr(0, 8);
   if (state.ledger.add_paid_request(
           {grant.token_id, grant.payment_hash, service.name, service.price, now})) {
     state.deps.metrics.count_paid_token(service.name, service.price.value());
   }
+  const VerifiedCredential paid{granted.forwarded_authorization, granted.token_id_hex};
   forward(request, &paid, "paid", done);
 }
 
@@ -265,6 +267,10 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
   const Target target{service.name, route.capability_for(request.path), route.limit_conditions};
   const std::int64_t now = state->deps.now();
   const auto started = std::chrono::steady_clock::now();
+  const auto record_verify_time = [&] {
+    request.outcome.verify_time = std::chrono::steady_clock::now() - started;
+    state->deps.metrics.observe_verify(request.outcome.verify_time);
+  };
   CredentialCache& cache = thread_credential_cache();
   const CredentialCache::Scope scope{sole_l402_authorization(*request.head), &route,
                                      target.capability};
@@ -272,10 +278,8 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
     cache.use_snapshots(request.snapshot, authority.key_snapshot());
     if (const CredentialCache::Entry* hit = cache.find(scope)) {
       if (!authority.grant_lapsed(hit->grant, unsigned_now(now))) {
-        request.outcome.verify_time = std::chrono::steady_clock::now() - started;
-        state->deps.metrics.observe_verify(request.outcome.verify_time);
-        forward_paid(*state, request, hit->grant, {hit->forwarded_authorization, hit->token_id_hex},
-                     now, done);
+        record_verify_time();
+        forward_paid(*state, request, *hit, now, done);
         return;
       }
       // Verified again below, for the denial's reason.
@@ -297,8 +301,7 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
   const Verdict verdict = credential.ok()
                               ? authority.verify(*credential, target, unsigned_now(now))
                               : authority.verify_request(fields, target, unsigned_now(now));
-  request.outcome.verify_time = std::chrono::steady_clock::now() - started;
-  state->deps.metrics.observe_verify(request.outcome.verify_time);
+  record_verify_time();
 
   if (verdict.granted()) {
     CredentialCache::Entry made{verdict.grant(), format_authorization(*credential),
@@ -308,8 +311,7 @@ void handle_request(const std::shared_ptr<State>& state, Request request, const 
         !scope.authorization.empty() && credential->form == CredentialForm::kAuthorization
             ? cache.insert(scope, std::move(made))
             : made;
-    forward_paid(*state, request, entry.grant, {entry.forwarded_authorization, entry.token_id_hex},
-                 now, done);
+    forward_paid(*state, request, entry, now, done);
     return;
   }
 
