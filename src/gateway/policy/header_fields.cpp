@@ -1,9 +1,14 @@
 // Field lookups on a RequestHead (see header_fields.hpp).
 #include "gateway/policy/header_fields.hpp"
 
-#include <cctype>
-
 namespace l402::gateway {
+namespace {
+
+// Not std::tolower: field names are ASCII whatever the locale, and this runs for every field
+// of every request.
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && istarts_with(a, b);
@@ -12,8 +17,7 @@ bool iequals(std::string_view a, std::string_view b) {
 bool istarts_with(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (ascii_lower(text[i]) != ascii_lower(prefix[i])) {
       return false;
     }
   }

@@ -844,12 +844,12 @@ void start_session(Worker& worker, ListenerState& listener, Socket&& socket,
   if (!peer_address) peer_address = socket.remote_endpoint(ec).address().to_string();
   // Responses go out as a head then body pieces: Nagle would hold each for the client's ACK.
   socket.set_option(tcp::no_delay(true), ec);
-  TcpStream tcp_stream(std::move(socket));
+  TimedSocket timed(std::move(socket));
   auto session =
       listener.tls ? std::make_shared<Session>(worker, listener,
-                                               FlexStream(std::move(tcp_stream), *listener.tls),
+                                               FlexStream(std::move(timed), *listener.tls),
                                                std::move(*peer_address))
-                   : std::make_shared<Session>(worker, listener, FlexStream(std::move(tcp_stream)),
+                   : std::make_shared<Session>(worker, listener, FlexStream(std::move(timed)),
                                                std::move(*peer_address));
   session->start();
 }

@@ -14,6 +14,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -37,15 +38,16 @@ bool looks_alive(UpstreamConnection& connection) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-// One connection attempt; owns itself through its pending handlers.
+// One connection attempt; owns itself through its pending handlers. One timer bounds the
+// whole attempt: resolving, connecting and the TLS handshake.
 class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
  public:
   ConnectOp(net::io_context& ioc, const UpstreamConfig& upstream, std::string key,
             Clock::time_point deadline, std::shared_ptr<ssl::context> tls_context,
             UpstreamPool::ConnectHandler done)
       : resolver_(ioc),
-        resolve_timer_(ioc),
-        tcp_(ioc),
+        deadline_timer_(ioc),
+        socket_(ioc),
         host_(upstream.host),
         port_(upstream.port),
         verify_(upstream.verify_tls),
@@ -55,23 +57,21 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
         done_(std::move(done)) {}
 
   void start() {
+    deadline_timer_.expires_at(deadline_);
+    deadline_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->on_deadline();
+    });
     beast::error_code ec;
     const net::ip::address address = net::ip::make_address(host_, ec);
     if (!ec) {
       is_ip_literal_ = true;
-      tcp_.expires_at(deadline_);
-      tcp_.async_connect(tcp::endpoint(address, port_),
-                         [self = shared_from_this()](beast::error_code connect_ec) {
-                           self->on_connect(connect_ec);
-                         });
+      socket_.async_connect(tcp::endpoint(address, port_),
+                            [self = shared_from_this()](beast::error_code connect_ec) {
+                              self->on_connect(connect_ec);
+                            });
       return;
     }
-    resolve_timer_.expires_at(deadline_);
-    resolve_timer_.async_wait([self = shared_from_this()](beast::error_code timer_ec) {
-      if (timer_ec || self->finished_) return;
-      self->resolver_.cancel();
-      self->fail(ConnectFailure::kTimeout);
-    });
+    resolving_ = true;
     resolver_.async_resolve(host_, std::to_string(port_),
                             [self = shared_from_this()](beast::error_code resolve_ec,
                                                         tcp::resolver::results_type results) {
@@ -80,31 +80,45 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
  private:
+  void on_deadline() {
+    if (finished_) return;
+    timed_out_ = true;
+    if (resolving_) {
+      // The cancellation may not reach getaddrinfo: fail now, and ignore the late answer.
+      resolver_.cancel();
+      return fail(ConnectFailure::kTimeout);
+    }
+    // The pending connect or handshake completes with an error and reports the timeout.
+    beast::error_code ignored;
+    socket_.close(ignored);
+    if (connection_) connection_->stream.close();
+  }
+
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
     if (finished_) return;  // timed out already
-    resolve_timer_.cancel();
+    resolving_ = false;
     if (ec) return fail(ConnectFailure::kResolve);
-    if (Clock::now() >= deadline_) return fail(ConnectFailure::kTimeout);
-    tcp_.expires_at(deadline_);
-    tcp_.async_connect(results, [self = shared_from_this()](beast::error_code connect_ec,
-                                                            const tcp::endpoint& /*endpoint*/) {
-      self->on_connect(connect_ec);
-    });
+    net::async_connect(socket_, results,
+                       [self = shared_from_this()](beast::error_code connect_ec,
+                                                   const tcp::endpoint& /*endpoint*/) {
+                         self->on_connect(connect_ec);
+                       });
   }
 
   void on_connect(beast::error_code ec) {
-    if (ec == beast::error::timeout) return fail(ConnectFailure::kTimeout);
+    if (finished_) return;
+    if (timed_out_) return fail(ConnectFailure::kTimeout);
     if (ec) return fail(ConnectFailure::kRefused);
     beast::error_code ignored;
     // Heads and small bodies go out as separate writes; Nagle would hold each for an ACK.
-    tcp_.socket().set_option(tcp::no_delay(true), ignored);
+    socket_.set_option(tcp::no_delay(true), ignored);
     if (!tls_context_) {
-      connection_ =
-          std::make_unique<UpstreamConnection>(FlexStream(std::move(tcp_)), key_, nullptr);
+      connection_ = std::make_unique<UpstreamConnection>(
+          FlexStream(TimedSocket(std::move(socket_))), key_, nullptr);
       return succeed();
     }
-    connection_ = std::make_unique<UpstreamConnection>(FlexStream(std::move(tcp_), *tls_context_),
-                                                       key_, tls_context_);
+    connection_ = std::make_unique<UpstreamConnection>(
+        FlexStream(TimedSocket(std::move(socket_)), *tls_context_), key_, tls_context_);
     FlexStream::TlsStream& tls = *connection_->stream.tls();
     if (!is_ip_literal_) {
       // SNI. What SSL_set_tlsext_host_name expands to, without its C cast.
@@ -119,26 +133,28 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
   void on_handshake(beast::error_code ec) {
-    if (ec == beast::error::timeout) return fail(ConnectFailure::kTimeout);
+    if (finished_) return;
+    if (timed_out_) return fail(ConnectFailure::kTimeout);
     if (ec) return fail(ConnectFailure::kTls);
     succeed();
   }
 
   void succeed() {
     finished_ = true;
-    connection_->stream.tcp().expires_never();
+    deadline_timer_.cancel();
     done_(std::move(connection_), ConnectFailure::kNone);
   }
 
   void fail(ConnectFailure failure) {
     finished_ = true;
+    deadline_timer_.cancel();
     connection_.reset();
     done_(nullptr, failure);
   }
 
   tcp::resolver resolver_;
-  net::steady_timer resolve_timer_;
-  TcpStream tcp_;
+  net::steady_timer deadline_timer_;
+  Socket socket_;  // until connected; then the connection's stream owns it
   const std::string host_;
   const std::uint16_t port_;
   const bool verify_;
@@ -147,6 +163,8 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   const std::shared_ptr<ssl::context> tls_context_;
   UpstreamPool::ConnectHandler done_;
   bool is_ip_literal_ = false;
+  bool resolving_ = false;
+  bool timed_out_ = false;
   bool finished_ = false;  // done_ was called
   UpstreamPtr connection_;
 };

@@ -5,6 +5,7 @@ set(l402_gateway_proxy_tests
   limits_test.cpp
   proxy_protocol_test.cpp
   proxy_protocol_listener_test.cpp
+  timed_socket_test.cpp
   websocket_test.cpp
 )
 set(l402_gateway_proxy_test_deps OpenSSL::SSL OpenSSL::Crypto)
