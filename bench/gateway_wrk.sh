@@ -6,8 +6,9 @@
 #   (3) l402d with a paid credential (Authorization: L402 <macaroon>:<preimage>);
 #   (4) l402d without one: every request is a 402 challenge (an invoice and a macaroon).
 # Prints requests/s, p50 and p99 of each, the ratios (3)/(2) and (3)/(1), and the challenge
-# rate. Runs (1) to (3) send the same request, the paid credential's Authorization field
-# included, so that they differ only in what sits in front of the upstream. Builds nothing: it
+# rate; with several rounds, also (3)/(2) within each round and the median of those. Runs (1)
+# to (3) send the same request, the paid credential's Authorization field included, so that
+# they differ only in what sits in front of the upstream. Builds nothing: it
 # runs binaries already built. Without l402d, runs (1) and (2) only (without the field).
 # Everything it starts runs as the current user on 127.0.0.1 in a temporary directory, and is
 # stopped on exit.
@@ -161,6 +162,7 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" "${awk_median}"'
   }
   {
     if (!($1 in rates)) order[++names] = $1
+    by_round[$1, $2] = $3
     rates[$1] = rates[$1] " " $3
     p50s[$1] = p50s[$1] " " $4
     p99s[$1] = p99s[$1] " " $5
@@ -180,6 +182,15 @@ printf '%s\n' "${rows[@]}" | awk -F'|' -v rounds="${rounds}" "${awk_median}"'
       printf "(3)/(2) = %.2f   (3)/(1) = %.2f   challenges/s (4) = %d\n",
              rate["l402d_paid"] / rate["nginx"], rate["l402d_paid"] / rate["upstream"],
              rate["l402d_unpaid"]
+      if (rounds > 1) {
+        # Runs (2) and (3) of one round are seconds apart, so their ratio is less exposed to
+        # the load of a shared machine than the ratio of medians taken over minutes.
+        ratios = ""
+        for (r = 1; r <= rounds; ++r) {
+          ratios = ratios " " sprintf("%.2f", by_round["l402d_paid", r] / by_round["nginx", r])
+        }
+        printf "(3)/(2) per round:%s   median %.2f\n", ratios, median(ratios)
+      }
     } else {
       printf "(2)/(1) = %.2f   (l402d not run)\n", rate["nginx"] / rate["upstream"]
     }
