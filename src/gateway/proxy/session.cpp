@@ -846,11 +846,11 @@ void start_session(Worker& worker, ListenerState& listener, Socket&& socket,
   socket.set_option(tcp::no_delay(true), ec);
   TimedSocket timed(std::move(socket));
   auto session =
-      listener.tls ? std::make_shared<Session>(worker, listener,
-                                               FlexStream(std::move(timed), *listener.tls),
-                                               std::move(*peer_address))
-                   : std::make_shared<Session>(worker, listener, FlexStream(std::move(timed)),
-                                               std::move(*peer_address));
+      listener.tls
+          ? std::make_shared<Session>(worker, listener, FlexStream(std::move(timed), *listener.tls),
+                                      std::move(*peer_address))
+          : std::make_shared<Session>(worker, listener, FlexStream(std::move(timed)),
+                                      std::move(*peer_address));
   session->start();
 }
 

@@ -72,15 +72,15 @@ class TimedSocket {
   template <typename Buffers, typename Handler>
   void async_read_some(const Buffers& buffers, Handler&& handler) {
     begin_operation();
-    state_->socket.async_read_some(buffers, Completion<std::decay_t<Handler>>{
-                                                state_, std::forward<Handler>(handler)});
+    state_->socket.async_read_some(
+        buffers, Completion<std::decay_t<Handler>>{state_, std::forward<Handler>(handler)});
   }
 
   template <typename Buffers, typename Handler>
   void async_write_some(const Buffers& buffers, Handler&& handler) {
     begin_operation();
-    state_->socket.async_write_some(buffers, Completion<std::decay_t<Handler>>{
-                                                 state_, std::forward<Handler>(handler)});
+    state_->socket.async_write_some(
+        buffers, Completion<std::decay_t<Handler>>{state_, std::forward<Handler>(handler)});
   }
 
  private:
@@ -108,7 +108,8 @@ class TimedSocket {
 
     void operator()(boost::system::error_code ec, std::size_t bytes) {
       --state->pending;
-      if (state->timed_out && ec == net::error::operation_aborted) ec = boost::beast::error::timeout;
+      if (state->timed_out && ec == net::error::operation_aborted)
+        ec = boost::beast::error::timeout;
       handler(ec, bytes);
     }
   };

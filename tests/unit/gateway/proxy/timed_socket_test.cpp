@@ -58,6 +58,16 @@ class TimedSocketTest : public ::testing::Test {
     while (!result->done && std::chrono::steady_clock::now() < limit) ioc_.run_for(10ms);
   }
 
+  // Starts a read, has the peer send a byte after `peer_delay` (if any), and runs the
+  // io_context until the read is done (at most kRunLimit).
+  std::shared_ptr<ReadResult> read_once(
+      std::optional<std::chrono::milliseconds> peer_delay = std::nullopt) {
+    const auto read = start_read();
+    if (peer_delay) peer_sends_after(*peer_delay);
+    run_until_done(read);
+    return read;
+  }
+
   // Runs the io_context for `duration`.
   void run_for(std::chrono::milliseconds duration) {
     ioc_.restart();
@@ -81,8 +91,7 @@ class TimedSocketTest : public ::testing::Test {
 TEST_F(TimedSocketTest, AReadPendingWhenTheExpiryPassesTimesOutAndClosesTheSocket) {
   timed_->expires_after(50ms);
   const auto started = std::chrono::steady_clock::now();
-  const auto read = start_read();
-  run_until_done(read);
+  const auto read = read_once();
   ASSERT_TRUE(read->done);
   EXPECT_EQ(read->ec, boost::beast::error::timeout);
   EXPECT_GE(std::chrono::steady_clock::now() - started, 50ms);
@@ -91,15 +100,10 @@ TEST_F(TimedSocketTest, AReadPendingWhenTheExpiryPassesTimesOutAndClosesTheSocke
 
 TEST_F(TimedSocketTest, ADeadlineMovedOnWhileBusyDoesNotCutTheNextRead) {
   timed_->expires_after(100ms);
-  const auto first = start_read();
-  peer_sends_after(20ms);
-  run_until_done(first);
-  ASSERT_FALSE(first->ec);
+  ASSERT_FALSE(read_once(20ms)->ec);
   // The timer was armed for the first deadline, which passes while this read waits.
   timed_->expires_after(400ms);
-  const auto second = start_read();
-  peer_sends_after(250ms);
-  run_until_done(second);
+  const auto second = read_once(250ms);
   ASSERT_TRUE(second->done);
   EXPECT_FALSE(second->ec) << second->ec.message();
   EXPECT_EQ(second->bytes, 1u);
@@ -107,14 +111,10 @@ TEST_F(TimedSocketTest, ADeadlineMovedOnWhileBusyDoesNotCutTheNextRead) {
 
 TEST_F(TimedSocketTest, AnEarlierDeadlineTakesEffectThoughALaterOneWasArmed) {
   timed_->expires_after(30s);
-  const auto first = start_read();
-  peer_sends_after(10ms);
-  run_until_done(first);
-  ASSERT_FALSE(first->ec);
+  ASSERT_FALSE(read_once(10ms)->ec);
   timed_->expires_after(50ms);
   const auto started = std::chrono::steady_clock::now();
-  const auto second = start_read();
-  run_until_done(second);
+  const auto second = read_once();
   ASSERT_TRUE(second->done);
   EXPECT_EQ(second->ec, boost::beast::error::timeout);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
@@ -122,14 +122,9 @@ TEST_F(TimedSocketTest, AnEarlierDeadlineTakesEffectThoughALaterOneWasArmed) {
 
 TEST_F(TimedSocketTest, ALiftedDeadlineLeavesAPendingReadAlone) {
   timed_->expires_after(30ms);
-  const auto first = start_read();
-  peer_sends_after(5ms);
-  run_until_done(first);
-  ASSERT_FALSE(first->ec);
+  ASSERT_FALSE(read_once(5ms)->ec);
   timed_->expires_never();
-  const auto second = start_read();
-  peer_sends_after(200ms);
-  run_until_done(second);
+  const auto second = read_once(200ms);
   ASSERT_TRUE(second->done);
   EXPECT_FALSE(second->ec) << second->ec.message();
 }
@@ -137,10 +132,9 @@ TEST_F(TimedSocketTest, ALiftedDeadlineLeavesAPendingReadAlone) {
 TEST_F(TimedSocketTest, AnExpiryPassingWhileNothingIsPendingClosesNothing) {
   timed_->expires_after(30ms);
   bool written = false;
-  timed_->async_write_some(net::buffer(std::string_view("ping")),
-                           [&written](boost::system::error_code ec, std::size_t) {
-                             written = !ec;
-                           });
+  timed_->async_write_some(
+      net::buffer(std::string_view("ping")),
+      [&written](boost::system::error_code ec, std::size_t) { written = !ec; });
   run_for(150ms);
   ASSERT_TRUE(written);
   EXPECT_TRUE(timed_->socket().is_open());
@@ -150,18 +144,14 @@ TEST_F(TimedSocketTest, AnExpiryThatPassedWhileIdleTimesOutTheNextReadThatWaits)
   timed_->expires_after(20ms);
   std::this_thread::sleep_for(80ms);  // nothing pending, so nothing to run meanwhile
   // Forgotten, the passed expiry would leave this read waiting past the run limit.
-  const auto read = start_read();
-  run_until_done(read);
+  const auto read = read_once();
   ASSERT_TRUE(read->done);
   EXPECT_EQ(read->ec, boost::beast::error::timeout);
 }
 
 TEST_F(TimedSocketTest, DestroyingTheSocketWithItsTimerPendingIsSafe) {
   timed_->expires_after(50ms);
-  const auto read = start_read();
-  peer_sends_after(5ms);
-  run_until_done(read);
-  ASSERT_FALSE(read->ec);
+  ASSERT_FALSE(read_once(5ms)->ec);
   timed_.reset();
   run_for(120ms);  // the timer's wait completes after the socket is gone
   SUCCEED();
