@@ -1,12 +1,28 @@
 // Field lookups on a RequestHead (see header_fields.hpp).
 #include "gateway/policy/header_fields.hpp"
 
+#include <array>
+
 namespace l402::gateway {
 namespace {
 
 // Not std::tolower: field names are ASCII whatever the locale, and this runs for every field
 // of every request.
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+constexpr std::array<bool, 256> make_tchar_table() {
+  std::array<bool, 256> table{};
+  for (char c = '0'; c <= '9'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
+
+// A table, not std::isalnum: tchars are ASCII whatever the locale, and every byte of a host
+// goes through here on every forwarded request.
+constexpr std::array<bool, 256> kTchars = make_tchar_table();
 
 }  // namespace
 
@@ -30,11 +46,7 @@ std::string_view trim_ows(std::string_view text) {
   return text;
 }
 
-bool is_tchar(char c) {
-  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-         kSymbols.find(c) != std::string_view::npos;
-}
+bool is_tchar(char c) { return kTchars[static_cast<unsigned char>(c)]; }
 
 std::optional<std::string_view> find_field(const RequestHead& head, std::string_view name) {
   for (const Field& field : head.fields) {

@@ -5,6 +5,7 @@ set(l402_gateway_policy_tests
   client_address_test.cpp
   credential_cache_test.cpp
   forward_plan_test.cpp
+  header_fields_test.cpp
   gateway_free_access_test.cpp
   gateway_handler_test.cpp
   ledger_batch_test.cpp
