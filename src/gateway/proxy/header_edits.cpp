@@ -47,9 +47,8 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kHopByHop = {
-      "connection", "keep-alive",        "proxy-connection", "te",
-      "trailer",    "transfer-encoding", "upgrade"};
+  static constexpr std::array<std::string_view, 6> kHopByHop = {
+      "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"};
   return std::any_of(kHopByHop.begin(), kHopByHop.end(),
                      [name](std::string_view hop) { return iequals(name, hop); });
 }

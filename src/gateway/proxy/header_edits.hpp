@@ -17,7 +17,8 @@ namespace l402::gateway::proxy {
 bool iequals(std::string_view a, std::string_view b);
 
 // True for the fields that describe one connection rather than the message: Connection,
-// Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade.
+// Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade. Not Trailer (RFC 9110
+// §6.6.2): it announces the message's trailer section, and goes on wherever that does.
 bool is_hop_by_hop(std::string_view name);
 
 // Removes the hop-by-hop fields and every field named in a Connection field.

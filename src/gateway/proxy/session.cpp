@@ -287,7 +287,11 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     out_.clear();
     append_status_line(out_, status);
     for (const Field& field : fields) {
-      if (iequals(field.name, "content-length") || is_hop_by_hop(field.name)) continue;
+      // The body goes out with a length: no trailer section for a Trailer field to announce.
+      if (iequals(field.name, "content-length") || iequals(field.name, "trailer") ||
+          is_hop_by_hop(field.name)) {
+        continue;
+      }
       append_field(out_, field.name, field.value);
     }
     append_field(out_, "Content-Length", std::to_string(body.size()));
@@ -339,8 +343,11 @@ class Session final : public SessionControl, public std::enable_shared_from_this
 
   void build_upstream_head() {
     // The proxy frames the body itself and answers 100-continue itself.
-    const ForwardFilter filter(head_.fields, plan_.remove_fields, plan_.set_fields,
-                               {"content-length", "expect"});
+    // Trailer announces trailer fields, which only a chunked body carries.
+    const ForwardFilter filter(
+        head_.fields, plan_.remove_fields, plan_.set_fields,
+        request_chunked_ ? std::vector<std::string_view>{"content-length", "expect"}
+                         : std::vector<std::string_view>{"content-length", "expect", "trailer"});
     up_head_.clear();
     append_request_line(up_head_, head_.method, plan_.target);
     bool has_host = find_field(plan_.set_fields, "host") != nullptr;
@@ -537,7 +544,6 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     phase_ = Phase::kResponding;
     status_ = response_.status;
     remove_hop_by_hop(response_.fields);
-    response_head_fields_ = response_.fields.size();
     const bool no_body = head_.method == "HEAD" || status_ == 204 || status_ == 304;
     if (no_body) {
       framing_ = Framing::kNone;
@@ -547,6 +553,10 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       remove_field(response_.fields, "content-length");
       framing_ = head_.version >= 11 ? Framing::kChunked : Framing::kUntilClose;
     }
+    // The client gets trailer fields only with a chunked body (not an HTTP/1.0 one).
+    if (framing_ != Framing::kChunked) remove_field(response_.fields, "trailer");
+    // Before the body is parsed: the parser appends the trailer fields after these.
+    response_head_fields_ = response_.fields.size();
     // An upstream that refused an upgrade may still expect the other protocol next.
     upstream_reusable_ = response_parser_->keep_alive() && !upgrade_;
     client_keep_alive_ =
@@ -615,7 +625,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     for (std::size_t i = head_fields; i < fields.size(); ++i) {
       const Field& field = fields[i];
       if (is_hop_by_hop(field.name) || iequals(field.name, "content-length") ||
-          iequals(field.name, "host")) {
+          iequals(field.name, "host") || iequals(field.name, "trailer")) {
         continue;
       }
       append_parsed_field(last_chunk_, field.name, field.value);

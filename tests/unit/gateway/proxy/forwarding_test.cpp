@@ -150,9 +150,11 @@ TEST(ProxyForwarding, RelaysChunkedRequestAndChunkedResponse) {
 
 TEST(ProxyForwarding, RelaysTheTrailerFieldsOfChunkedBodiesBothWays) {
   TestUpstream upstream([](tcp::socket& socket, StringRequest& request) {
-    return respond_raw(socket, request,
-                       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "4\r\nbody\r\n0\r\nX-Checksum: c1\r\nKeep-Alive: timeout=5\r\n\r\n");
+    return respond_raw(
+        socket, request,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+        "4\r\nbody\r\n0\r\nX-Checksum: c1\r\nKeep-Alive: timeout=5\r\n"
+        "Trailer: X-Other\r\n\r\n");
   });
   TestHandler handler([&](const RequestHead& head) { return forward_to(upstream.port(), head); });
   RunningProxy proxy(handler);
@@ -160,21 +162,57 @@ TEST(ProxyForwarding, RelaysTheTrailerFieldsOfChunkedBodiesBothWays) {
 
   TestClient client(proxy.port());
   ASSERT_TRUE(
-      client.send_raw("POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      client.send_raw("POST /t HTTP/1.1\r\nHost: x\r\nTrailer: X-Digest\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n"
                       "3\r\nabc\r\n0\r\nX-Digest: d1\r\nHost: elsewhere\r\n\r\n"));
   const StringResponse response = client.read_response();
   EXPECT_EQ(response.result_int(), 200);
   EXPECT_EQ(response.body(), "body");
   EXPECT_EQ(response["X-Checksum"], "c1");
   EXPECT_EQ(response.count("Keep-Alive"), 0u);  // hop-by-hop: not passed on
+  // The head's announcement goes on with the trailer section; one inside it does not.
+  EXPECT_EQ(response["Trailer"], "X-Checksum");
+  EXPECT_EQ(response.count("Trailer"), 1u);
 
   const std::vector<StringRequest> seen = upstream.requests();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].body(), "abc");
   EXPECT_EQ(seen[0]["X-Digest"], "d1");
+  EXPECT_EQ(seen[0]["Trailer"], "X-Digest");
   EXPECT_EQ(seen[0].count("Host"), 1u);  // the head's own, not the trailer's
   // The connection still carries a next exchange.
   EXPECT_EQ(client.exchange(get("/after")).result_int(), 200);
+}
+
+TEST(ProxyForwarding, AnnouncesTrailerFieldsOnlyWhereTheyCanFollow) {
+  TestUpstream upstream([](tcp::socket& socket, StringRequest& request) {
+    return respond_raw(
+        socket, request,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+        "4\r\nbody\r\n0\r\nX-Checksum: c1\r\n\r\n");
+  });
+  TestHandler handler([&](const RequestHead& head) { return forward_to(upstream.port(), head); });
+  RunningProxy proxy(handler);
+  ASSERT_TRUE(proxy.server) << proxy.error;
+
+  // A body with a length carries no trailer fields upstream.
+  TestClient sender(proxy.port());
+  ASSERT_TRUE(sender.send_raw(
+      "POST /t HTTP/1.1\r\nHost: x\r\nTrailer: X-Digest\r\nContent-Length: 3\r\n\r\nabc"));
+  EXPECT_EQ(sender.read_response().result_int(), 200);
+  const std::vector<StringRequest> seen = upstream.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].body(), "abc");
+  EXPECT_EQ(seen[0].count("Trailer"), 0u);
+
+  // An HTTP/1.0 client's response ends with the connection: no trailer section.
+  TestClient old_client(proxy.port());
+  ASSERT_TRUE(old_client.send_raw("GET /t HTTP/1.0\r\nHost: x\r\n\r\n"));
+  const StringResponse response = old_client.read_response();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), "body");
+  EXPECT_EQ(response.count("Trailer"), 0u);
+  EXPECT_EQ(response.count("X-Checksum"), 0u);
 }
 
 TEST(ProxyForwarding, DeliversEventStreamEventByEvent) {
