@@ -65,6 +65,12 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 
 constexpr std::string_view kTextPlain = "text/plain; charset=utf-8";
 
+// Content-Length, and Trailer (which announces a trailer section): left out wherever the
+// proxy writes a body with a length of its own, and never valid inside a trailer section.
+bool frames_the_body(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "trailer");
+}
+
 bool is_benign(const beast::error_code& ec) {
   return ec == http::error::need_more || ec == http::error::need_buffer;
 }
@@ -287,11 +293,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     out_.clear();
     append_status_line(out_, status);
     for (const Field& field : fields) {
-      // The body goes out with a length: no trailer section for a Trailer field to announce.
-      if (iequals(field.name, "content-length") || iequals(field.name, "trailer") ||
-          is_hop_by_hop(field.name)) {
-        continue;
-      }
+      if (frames_the_body(field.name) || is_hop_by_hop(field.name)) continue;
       append_field(out_, field.name, field.value);
     }
     append_field(out_, "Content-Length", std::to_string(body.size()));
@@ -624,8 +626,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
     last_chunk_.assign("0\r\n");
     for (std::size_t i = head_fields; i < fields.size(); ++i) {
       const Field& field = fields[i];
-      if (is_hop_by_hop(field.name) || iequals(field.name, "content-length") ||
-          iequals(field.name, "host") || iequals(field.name, "trailer")) {
+      if (is_hop_by_hop(field.name) || frames_the_body(field.name) || iequals(field.name, "host")) {
         continue;
       }
       append_parsed_field(last_chunk_, field.name, field.value);

@@ -44,7 +44,6 @@ class TimedSocket {
   using lowest_layer_type = Socket::lowest_layer_type;
 
   explicit TimedSocket(Socket&& socket) : state_(std::make_shared<State>(std::move(socket))) {}
-  explicit TimedSocket(net::io_context& ioc) : TimedSocket(Socket(ioc)) {}
   TimedSocket(TimedSocket&&) noexcept = default;
   TimedSocket& operator=(TimedSocket&&) = delete;
   TimedSocket(const TimedSocket&) = delete;
