@@ -1,6 +1,7 @@
 // HTTP field-value syntax shared by the challenge and credential parsers (RFC 9110 §5.6, the
 // successor of RFC 7230 §3.2.6 and RFC 7235 §2.1). Private to the library's sources: src/token's
-// parsers, and the gateway policy's field lookups (gateway/policy/header_fields.cpp).
+// parsers, and the gateway's field lookups and edits (gateway/policy/header_fields.cpp,
+// gateway/proxy/header_edits.cpp).
 //
 //   token         = 1*tchar
 //   tchar         = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`"

@@ -4,16 +4,12 @@
 #include <algorithm>
 #include <array>
 
+#include "token/header_syntax.hpp"
+
 namespace l402::gateway::proxy {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+namespace hs = header_syntax;
 
 // The comma-separated tokens of every field named `name` (e.g. Connection: "close, X-Foo").
 std::vector<std::string_view> list_tokens(const std::vector<Field>& fields, std::string_view name) {
@@ -23,7 +19,7 @@ std::vector<std::string_view> list_tokens(const std::vector<Field>& fields, std:
     std::string_view rest = field.value;
     while (!rest.empty()) {
       const std::size_t comma = rest.find(',');
-      const std::string_view token = trim(rest.substr(0, comma));
+      const std::string_view token = hs::trim_ows(rest.substr(0, comma));
       if (!token.empty()) tokens.emplace_back(token);
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
@@ -38,13 +34,7 @@ std::vector<std::string_view> connection_tokens(const std::vector<Field>& fields
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+bool iequals(std::string_view a, std::string_view b) { return hs::iequals(a, b); }
 
 bool is_hop_by_hop(std::string_view name) {
   static constexpr std::array<std::string_view, 6> kHopByHop = {
