@@ -154,9 +154,26 @@ Hash256 hmac_sha256_evp(std::string_view key, std::string_view message) {
   return mac;
 }
 
+// Eight bytes per step (CRYPTO_memcmp takes one): the gateway compares a whole Authorization
+// value, hundreds of bytes, on every paid request. The empty asm statement hides the running
+// difference from the optimiser, so that it cannot stop the loop at the first difference.
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  std::uint64_t difference = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    std::uint64_t x;
+    std::uint64_t y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    difference |= x ^ y;
+    __asm__("" : "+r"(difference));
+  }
+  for (; i < a.size(); ++i) {
+    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+    __asm__("" : "+r"(difference));
+  }
+  return difference == 0;
 }
 
 }  // namespace l402

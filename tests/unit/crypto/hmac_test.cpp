@@ -189,5 +189,25 @@ TEST(ConstantTimeEqual, DetectsASingleBitFlipAnywhereInADigest) {
   }
 }
 
+// The comparison goes eight bytes at a time, then byte by byte: every length around those
+// steps, from every alignment, must still see each byte.
+TEST(ConstantTimeEqual, SeesEveryByteWhateverTheLengthAndAlignment) {
+  std::string buffer(64, '\0');
+  for (std::size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<char>('a' + i % 26);
+  std::string other = buffer;
+  for (std::size_t offset = 0; offset < 8; ++offset) {
+    for (std::size_t length = 0; length + offset <= 48; ++length) {
+      const std::string_view a(buffer.data() + offset, length);
+      EXPECT_TRUE(constant_time_equal(a, std::string_view(other.data() + offset, length)));
+      for (std::size_t i = 0; i < length; ++i) {
+        other[offset + i] ^= 0x40;
+        EXPECT_FALSE(constant_time_equal(a, std::string_view(other.data() + offset, length)))
+            << "offset " << offset << " length " << length << " byte " << i;
+        other[offset + i] ^= 0x40;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace l402
