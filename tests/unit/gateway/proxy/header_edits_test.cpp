@@ -90,6 +90,26 @@ TEST(WireFormat, LeavesOutFieldsThatWouldForgeFurtherFields) {
   EXPECT_EQ(out, "X-Ok: 1\r\n");
 }
 
+// Values are checked sixteen bytes at a time, then byte by byte: a CR, LF or NUL anywhere, in
+// a long value or a short one, in a name or a value, keeps the field out.
+TEST(WireFormat, LeavesOutFieldsWithAForbiddenByteAtAnyPosition) {
+  for (const char forbidden : {'\r', '\n', '\0'}) {
+    for (std::size_t length = 1; length <= 40; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'v');
+        text[at] = forbidden;
+        std::string out;
+        append_field(out, "X-Value", text);
+        append_field(out, "X-" + text, "1");
+        EXPECT_EQ(out, "") << "byte " << int(forbidden) << " at " << at << " of " << length;
+      }
+      std::string out;
+      append_field(out, "X-Value", std::string(length, 'v'));
+      EXPECT_EQ(out, "X-Value: " + std::string(length, 'v') + "\r\n");
+    }
+  }
+}
+
 TEST(WireFormat, WritesChunkSizesInHex) {
   ChunkSizeBuffer buffer;
   EXPECT_EQ(chunk_size_line(buffer, 0x1a2b), "1a2b\r\n");
