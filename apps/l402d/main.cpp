@@ -13,6 +13,7 @@
 
 #include "admin_command.hpp"
 #include "gateway/config/config.hpp"
+#include "io_backend.hpp"
 #include "runtime.hpp"
 #include "version.hpp"
 
@@ -86,6 +87,8 @@ int run(const std::string& config_path, const std::string& data_dir) {
 
 int main(int argc, char** argv) {
   using namespace l402::l402d;
+  // Before anything starts Asio: its backend is fixed for the whole program.
+  if (!hand_over_to_epoll_if_needed(argv)) return kExitStartFailed;
   CLI::App app{"l402d: the L402 gateway: sells access to HTTP APIs for Lightning payments"};
   app.set_version_flag("--version", std::string("l402d ") + kVersion);
   std::string config_path;

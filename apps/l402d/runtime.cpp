@@ -26,6 +26,7 @@
 #include "gateway/policy/gateway_handler.hpp"
 #include "gateway/policy/settlement_recorder.hpp"
 #include "gateway/proxy/proxy_server.hpp"
+#include "io_backend.hpp"
 #include "l402/crypto.hpp"
 #include "l402/store.hpp"
 #include "l402/worker_pool.hpp"
@@ -300,6 +301,7 @@ std::string Runtime::ready_line() const {
     ready["admin_credential_file"] = config->admin.credential_file.string();
   }
   ready["data_dir"] = config->data_dir.string();
+  ready["io"] = std::string(io_backend());
   switch (config->lightning.kind) {
     case gateway::LightningKind::kDevnet:
       ready["lightning"] = "devnet";

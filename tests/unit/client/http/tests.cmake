@@ -1,6 +1,6 @@
 # Test sources of l402_client (http), relative to this folder; further libraries in
 # l402_client_http_test_deps.
-find_package(Boost 1.74 REQUIRED)
+find_package(Boost 1.81 REQUIRED)
 find_package(Threads REQUIRED)
 set(l402_client_http_tests
   head_parser_test.cpp
