@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Instructions l402d executes per request, counted by valgrind's callgrind: a figure that does
 # not move with the machine's load, unlike requests/s (bench/gateway_wrk.sh), so a change to
-# the hot path can be judged on a busy machine. l402d runs under callgrind in front of the demo
-# upstream (devnet embedded, as in gateway_wrk.sh); wrk sends requests for a few seconds to
-# warm up, the counters are zeroed, wrk runs again, and the counters are dumped. Prints the
-# requests served, the instructions counted in every thread of l402d, and their quotient.
+# the hot path can be judged on a busy machine. l402d (its epoll build, l402d-epoll) runs under
+# callgrind in front of the demo upstream (devnet embedded, as in gateway_wrk.sh); wrk sends
+# requests for a few seconds to warm up, the counters are zeroed, wrk runs again, and the
+# counters are dumped. Prints the requests served, the instructions counted in every thread of
+# l402d, and their quotient.
 #
 #   bench/gateway_instructions.sh [BUILD_DIR [paid|challenge [SECONDS]]]
 #
@@ -39,9 +40,13 @@ pids+=($!)
 upstream_url=$(wait_for_line "${work}/upstream.ready" 10 | json url) ||
   die "the demo upstream did not start"
 
+# Valgrind runs one thread at a time and cannot let l402d's threads wait in io_uring_enter
+# (l402d then never answers): the epoll build of the same gateway is measured instead.
+l402d="${build}/bin/l402d-epoll"
+[[ -x "${l402d}" ]] || l402d="${build}/bin/l402d"
 write_l402d_config "${upstream_url}"
 valgrind --tool=callgrind --callgrind-out-file="${work}/callgrind.out" \
-  "${build}/bin/l402d" --config "${work}/l402d.yaml" >"${work}/l402d.ready" \
+  "${l402d}" --config "${work}/l402d.yaml" >"${work}/l402d.ready" \
   2>"${work}/valgrind.log" &
 l402d_pid=$!
 pids+=("${l402d_pid}")
