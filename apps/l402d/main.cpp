@@ -34,6 +34,22 @@ int check_config(const std::string& path) {
   return kExitOk;
 }
 
+// Asio reports a ring it cannot open by throwing from an io_context's constructor: on kernels
+// before 5.12, where rings count against RLIMIT_MEMLOCK, the start-up check's one ring may fit
+// and the workers' ones not.
+Result<std::unique_ptr<Runtime>> start_runtime(gateway::GatewayConfig config,
+                                               const std::string& config_path) {
+  try {
+    return Runtime::start(std::move(config), config_path);
+  } catch (const std::exception& error) {
+    std::string message = error.what();
+    if (io_backend() == "io_uring") {
+      message += " (L402D_IO_BACKEND=epoll runs l402d on epoll instead)";
+    }
+    return Error(ErrorCode::kInternal, message);
+  }
+}
+
 int run(const std::string& config_path, const std::string& data_dir) {
   const gateway::ConfigEnvironment env = gateway::ConfigEnvironment::system();
   gateway::GatewayConfig config;
@@ -60,19 +76,7 @@ int run(const std::string& config_path, const std::string& data_dir) {
   // A client that goes away mid-write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
-  // Asio reports a ring it cannot open by throwing from an io_context's constructor: on kernels
-  // before 5.12, where rings count against RLIMIT_MEMLOCK, the start-up check's one ring may fit
-  // and the workers' ones not.
-  Result<std::unique_ptr<Runtime>> runtime = Error(ErrorCode::kInternal, "not started");
-  try {
-    runtime = Runtime::start(std::move(config), config_path);
-  } catch (const std::exception& error) {
-    std::cerr << "l402d: cannot start: " << error.what() << '\n';
-    if (io_backend() == "io_uring") {
-      std::cerr << "l402d: L402D_IO_BACKEND=epoll runs l402d on epoll instead\n";
-    }
-    return kExitStartFailed;
-  }
+  Result<std::unique_ptr<Runtime>> runtime = start_runtime(std::move(config), config_path);
   if (!runtime.ok()) {
     std::cerr << "l402d: cannot start: " << runtime.error().message() << '\n';
     return kExitStartFailed;
